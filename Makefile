@@ -1,0 +1,65 @@
+# custnotes: the front door. `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test lint fmt worker beat migrate messages install demo clean-db check
+
+install: $(STAMP) $(NPM_STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po $(STAMP)
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+migrate: install
+	mkdir -p var
+	$(MANAGE) migrate --no-input
+	$(MANAGE) ensure_schedules
+
+demo: migrate
+	$(MANAGE) load_demo --if-empty
+
+## run: install, migrate, demo data into an empty database, then web + worker + scheduler (Ctrl-C stops all)
+run: demo
+	@echo "custnotes on http://127.0.0.1:8000  (admin / custnotes-demo)"
+	$(BIN)/honcho -f Procfile.dev start
+
+worker: migrate
+	$(BIN)/celery -A custnotes worker --loglevel=INFO
+
+beat: migrate
+	$(BIN)/celery -A custnotes beat --loglevel=INFO --pidfile=
+
+## test: install, then Django's checks, missing migrations, ruff, and the whole pytest suite
+test: install
+	mkdir -p var
+	DJANGO_SETTINGS_MODULE=custnotes.settings.test $(MANAGE) check
+	DJANGO_SETTINGS_MODULE=custnotes.settings.test $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## messages: refresh the translation catalogue after adding strings (then translate the new entries)
+messages: install
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete --no-location

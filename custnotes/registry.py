@@ -1,0 +1,102 @@
+"""The registry through which each section of the template plugs into the pages that show them all.
+
+Each app registers, from its AppConfig.ready(), what it contributes: its entries in the navigation,
+its section of the customer notebook, its demo data, its periodic jobs. The composing code (the
+navigation, the notebook page, `load_demo`, `ensure_schedules`) iterates the registry in template
+order, so adding a section touches only that section's app.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the main navigation. `permission` hides it from users who lack that permission."""
+
+    label: Any
+    url_name: str
+    order: int
+    permission: str | None = None
+    icon: str = ""
+
+    @property
+    def namespace(self) -> str:
+        return self.url_name.partition(":")[0]
+
+
+@dataclass(frozen=True)
+class NotebookSection:
+    """One section of the customer notebook page.
+
+    `context` is called as context(customer=..., user=..., as_of=...) and returns the template's
+    context; it must cost a fixed number of queries whatever the customer's history.
+    """
+
+    key: str
+    title: Any
+    template: str
+    context: Callable[..., dict]
+    order: int
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoLoader:
+    """Fills demo data for one section; loaders run in `order` (template order)."""
+
+    name: str
+    load: Callable[..., None]
+    order: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A periodic job created in django-celery-beat when missing (then editable in the admin)."""
+
+    name: str
+    task: str
+    crontab: dict = field(default_factory=dict)
+    description: str = ""
+
+
+class Registry:
+    def __init__(self):
+        self.nav_items: list[NavItem] = []
+        self.notebook_sections: list[NotebookSection] = []
+        self.demo_loaders: list[DemoLoader] = []
+        self.schedules: list[Schedule] = []
+
+    @staticmethod
+    def _add(items: list, item, key: str):
+        # ready() may run more than once in tests; registering the same thing twice replaces it.
+        items[:] = [i for i in items if getattr(i, key) != getattr(item, key)]
+        items.append(item)
+
+    def add_nav(self, item: NavItem):
+        self._add(self.nav_items, item, "url_name")
+
+    def add_section(self, section: NotebookSection):
+        self._add(self.notebook_sections, section, "key")
+
+    def add_demo(self, loader: DemoLoader):
+        self._add(self.demo_loaders, loader, "name")
+
+    def add_schedule(self, schedule: Schedule):
+        self._add(self.schedules, schedule, "name")
+
+    def nav_for(self, user) -> list[NavItem]:
+        return sorted(
+            (i for i in self.nav_items if not i.permission or user.has_perm(i.permission)),
+            key=lambda i: i.order,
+        )
+
+    def sections_for(self, user) -> list[NotebookSection]:
+        return sorted(
+            (s for s in self.notebook_sections if not s.permission or user.has_perm(s.permission)),
+            key=lambda s: s.order,
+        )
+
+
+registry = Registry()

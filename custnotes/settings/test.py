@@ -1,0 +1,25 @@
+"""The test suite: the same database choice as everywhere (DATABASE_URL or SQLite), fast hashing."""
+
+from .base import *
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+LANGUAGE_CODE = "zh-hans"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a real worker process started by a test can open the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+
+if not REDIS_URL:
+    # Keep the tests' filesystem queue apart from the one a running `make run` worker reads.
+    CELERY_FS_DIR = VAR_DIR / "test-celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_FS_DIR / "queue"),
+        "data_folder_out": str(CELERY_FS_DIR / "queue"),
+        "processed_folder": str(CELERY_FS_DIR / "processed"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = f"file://{CELERY_FS_DIR / 'results'}"
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="custnotes-test")

@@ -1,0 +1,23 @@
+"""Jobs of the project as a whole. Each app's own jobs live in its tasks.py."""
+
+import socket
+
+from celery import shared_task
+from django.db import connection
+
+
+@shared_task(name="custnotes.health_check")
+def health_check(token: str = "") -> dict:
+    """Answer from a worker: which host, which database, how many customers it sees.
+
+    Used by the docker-compose health check and by the tests that prove a job crosses the real
+    broker to a real worker process and comes back.
+    """
+    from customers.models import Customer
+
+    return {
+        "token": token,
+        "worker": socket.gethostname(),
+        "database": connection.vendor,
+        "customers": Customer.objects.count(),
+    }

@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "customers"
+    verbose_name = _("Customers")
+
+    def ready(self):
+        from custnotes.registry import DemoLoader, NavItem, NotebookSection, registry
+
+        from . import demo, notebook
+
+        registry.add_nav(
+            NavItem(
+                _("Customers"),
+                "customers:list",
+                order=10,
+                permission="customers.view_customer",
+                icon="people",
+            )
+        )
+        registry.add_section(
+            NotebookSection(
+                key="info",
+                title=_("Basic information"),
+                template="customers/sections/info.html",
+                context=notebook.info_context,
+                order=10,
+            )
+        )
+        registry.add_section(
+            NotebookSection(
+                key="notes",
+                title=_("Notes"),
+                template="customers/sections/notes.html",
+                context=notebook.notes_context,
+                order=90,
+                permission="customers.view_note",
+            )
+        )
+        registry.add_demo(DemoLoader("customers", demo.load, order=10))

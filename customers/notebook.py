@@ -1,0 +1,26 @@
+"""The customers app's sections of the notebook page: who the customer is, and the notes."""
+
+from . import industry_templates
+from .forms import NoteForm
+from .selectors import note_list
+
+NOTES_SHOWN = 50
+
+
+def info_context(*, customer, user, as_of):
+    extra = customer.extra or {}
+    extra_values = [
+        (field.label, industry_templates.from_json(field, extra.get(field.key)))
+        for field in industry_templates.extra_fields_for(customer.industry)
+    ]
+    return {"customer": customer, "extra_values": extra_values}
+
+
+def notes_context(*, customer, user, as_of):
+    notes = list(note_list(customer=customer, limit=NOTES_SHOWN + 1))
+    return {
+        "customer": customer,
+        "notes": notes[:NOTES_SHOWN],
+        "more_notes": len(notes) > NOTES_SHOWN,
+        "note_form": NoteForm() if user.has_perm("customers.add_note") else None,
+    }

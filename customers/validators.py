@@ -1,0 +1,22 @@
+"""Field validators for customer data."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-]+((\s*(ext\.?|x|转|分机)\s*)[0-9]{1,6})?$", re.IGNORECASE)
+
+
+def validate_phone(value: str) -> None:
+    """A phone number: digits with optional leading +, spaces, dashes, brackets and an extension.
+
+    Accepts 13812345678, +86 138 1234 5678, 021-6123 4567, (010) 6123-4567 转 123.
+    """
+    text = value.strip()
+    main = re.split(r"(?i)\s*(?:ext\.?|x|转|分机)\s*", text)[0]
+    digits = sum(ch.isdigit() for ch in main)
+    if not _PHONE_CHARS.match(text) or not 5 <= digits <= 20:
+        raise ValidationError(
+            _("Enter a valid phone number, e.g. 13812345678 or 021-6123 4567."), code="invalid_phone"
+        )
