@@ -1,5 +1,6 @@
 """Jobs of the project as a whole. Each app's own jobs live in its tasks.py."""
 
+import os
 import socket
 
 from celery import shared_task
@@ -18,6 +19,7 @@ def health_check(token: str = "") -> dict:
     return {
         "token": token,
         "worker": socket.gethostname(),
+        "pid": os.getpid(),
         "database": connection.vendor,
         "customers": Customer.objects.count(),
     }

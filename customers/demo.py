@@ -20,12 +20,13 @@ DEMO_PASSWORD = "custnotes-demo"  # noqa: S105 - documented demo password, never
 
 USERS = [
     # username, first name, last name, role, teams, staff
-    ("admin", "管理员", "", roles.ADMIN, [], True),
-    ("manager", "经理", "周", roles.MANAGER, [], False),
-    ("finance", "财务", "李", roles.FINANCE, [], False),
-    ("sales1", "一", "张", roles.SALES, ["华东销售组"], False),
-    ("sales2", "二", "赵", roles.SALES, ["华南销售组"], False),
-    ("sales3", "三", "王", roles.SALES, ["大客户部"], False),
+    # Chinese names go whole into first_name: get_full_name() would otherwise put the family name last.
+    ("admin", "系统管理员", "", roles.ADMIN, [], True),
+    ("manager", "周经理", "", roles.MANAGER, [], False),
+    ("finance", "李会计", "", roles.FINANCE, [], False),
+    ("sales1", "张伟", "", roles.SALES, ["华东销售组"], False),
+    ("sales2", "赵敏", "", roles.SALES, ["华南销售组"], False),
+    ("sales3", "王磊", "", roles.SALES, ["大客户部"], False),
 ]
 TEAMS = [
     ("华东销售组", "上海、江苏、浙江的客户"),
@@ -67,7 +68,7 @@ COMPANIES = [
     ("湛江港湾水产有限公司", "农业"),
     ("北京华夏银行业务部", "金融"),
     ("中国东方航空物流有限公司", "物流"),
-    ("国家电网某省公司", "能源"),
+    ("江苏电力物资有限公司", "能源"),
     ("华润万家超市有限公司", "零售"),
     ("中建八局第三建设有限公司", "建筑"),
     ("万科物业服务有限公司", "房地产"),

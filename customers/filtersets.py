@@ -20,9 +20,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         queryset=get_user_model().objects.filter(is_active=True, teams__isnull=False).distinct(),
         label=_("owner"),
     )
-    tags = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(), label=_("tags"), widget=forms.SelectMultiple(attrs={"size": 3})
-    )
+    tags = django_filters.ModelChoiceFilter(queryset=Tag.objects.all(), label=_("tags"))
     archived = django_filters.BooleanFilter(
         field_name="is_archived",
         label=_("archived"),

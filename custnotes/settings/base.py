@@ -148,19 +148,27 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"
 # kombu's filesystem transport and a file result backend under var/, so jobs run for real in a
 # separate worker process with no server to install.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_FS_DIR = VAR_DIR / "celery"
+
+
+def filesystem_broker(root: Path) -> tuple[dict, str]:
+    """Transport options and result backend for kombu's filesystem transport under `root`."""
+    for sub in ("queue", "processed", "results"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    options = {
+        "data_folder_in": str(root / "queue"),
+        "data_folder_out": str(root / "queue"),
+        "processed_folder": str(root / "processed"),
+        "store_processed": False,
+    }
+    return options, f"file://{root / 'results'}"
+
+
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_FS_DIR / "queue"),
-        "data_folder_out": str(CELERY_FS_DIR / "queue"),
-        "processed_folder": str(CELERY_FS_DIR / "processed"),
-        "store_processed": False,
-    }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_FS_DIR / 'results'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND = filesystem_broker(VAR_DIR / "celery")
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="custnotes")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

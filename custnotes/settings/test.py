@@ -14,12 +14,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 if not REDIS_URL:
     # Keep the tests' filesystem queue apart from the one a running `make run` worker reads.
-    CELERY_FS_DIR = VAR_DIR / "test-celery"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_FS_DIR / "queue"),
-        "data_folder_out": str(CELERY_FS_DIR / "queue"),
-        "processed_folder": str(CELERY_FS_DIR / "processed"),
-        "store_processed": False,
-    }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_FS_DIR / 'results'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND = filesystem_broker(VAR_DIR / "test-celery")
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="custnotes-test")

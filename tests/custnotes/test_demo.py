@@ -1,0 +1,53 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from customers.models import Customer, Industry, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loads_users_in_their_roles_and_about_fifty_customers():
+    call_command("load_demo", "--if-empty")
+    User = get_user_model()
+    expected = {
+        "admin": "Admin",
+        "manager": "Manager",
+        "finance": "Finance",
+        "sales1": "Sales",
+        "sales2": "Sales",
+    }
+    for username, role in expected.items():
+        user = User.objects.get(username=username)
+        assert user.check_password("custnotes-demo")
+        assert user.groups.filter(name=role).exists()
+    assert User.objects.get(username="admin").is_superuser
+    assert Team.objects.count() >= 3
+    assert 45 <= Customer.objects.count() <= 60
+    assert Customer.objects.values("industry").distinct().count() >= 8
+    sales1 = User.objects.get(username="sales1")
+    assert set(Customer.objects.filter(owner=sales1).values_list("team__members", flat=True)) >= {sales1.pk}
+
+
+def test_demo_loads_only_into_an_empty_database():
+    call_command("load_demo", "--if-empty")
+    count = Customer.objects.count()
+    call_command("load_demo", "--if-empty")  # a second run leaves it alone
+    assert Customer.objects.count() == count
+    with pytest.raises(CommandError):
+        call_command("load_demo")
+
+
+def test_demo_never_loads_with_production_settings(settings):
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="production"):
+        call_command("load_demo", "--if-empty")
+    assert not Customer.objects.exists()
+
+
+def test_industries_are_seeded_with_outlook_and_factor():
+    retail = Industry.objects.get(name="零售")
+    assert retail.name_en == "Retail"
+    assert str(Industry.objects.get(name="信息技术").effective_outlook_factor) == "1.20"
+    assert str(Industry.objects.get(name="房地产").effective_outlook_factor) == "0.80"
+    assert str(retail.effective_outlook_factor) == "1.00"
