@@ -373,3 +373,22 @@ def test_archive_and_restore(client_for, sales_user, east_customer):
     client.post(reverse("customers:archive", args=[east_customer.pk]), {"archived": "0"})
     east_customer.refresh_from_db()
     assert not east_customer.is_archived
+
+
+def test_create_and_delete_pages_query_count_is_constant(
+    client_for, sales_user, east_customer, team_east, count_queries
+):
+    client = client_for(sales_user)
+    create_url = reverse("customers:create")
+    delete_url = reverse("customers:delete", args=[east_customer.pk])
+    client.get(create_url)
+    create_few, delete_few = (
+        count_queries(lambda: client.get(create_url)),
+        count_queries(lambda: client.get(delete_url)),
+    )
+    for i in range(30):
+        CustomerFactory(team=team_east, name=f"more {i}")
+        NoteFactory(customer=east_customer)
+        make_user(f"member{i}", teams=[team_east])
+    assert count_queries(lambda: client.get(create_url)) == create_few
+    assert count_queries(lambda: client.get(delete_url)) == delete_few
