@@ -5,8 +5,13 @@ Money never becomes a float. Every module that rounds or formats money calls the
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -48,8 +53,54 @@ def format_money(value, currency: str | None = None) -> str:
     return f"{sign}{currency_sign(currency)}{abs(amount):,.2f}"
 
 
-def money_field(verbose_name, **kwargs) -> models.DecimalField:
+class MoneyField(models.BigIntegerField):
+    """An amount of money: a Decimal with two places in Python, an integer number of fen in the
+    database, so that sums are exact on every backend (SQLite would keep decimals as floats).
+
+    Lookups and constraints take Decimals (amount__gte=Decimal("10.50")); aggregate with
+    money_sum() so the result converts back to a Decimal.
+    """
+
+    description = _("Amount of money")
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return Decimal(value).scaleb(-2).quantize(CENT)
+
+    def to_python(self, value):
+        if value is None or value == "":
+            return None
+        try:
+            return round_money(value)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(_("Enter an amount such as 1234.50."), code="invalid") from exc
+
+    def get_prep_value(self, value):
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        return int(round_money(value) * 100)
+
+    def formfield(self, **kwargs):
+        defaults = {
+            "form_class": forms.DecimalField,
+            "max_digits": MAX_DIGITS,
+            "decimal_places": 2,
+        }
+        defaults.update(kwargs)
+        return models.Field.formfield(self, **defaults)
+
+
+def money_field(verbose_name, **kwargs) -> MoneyField:
     """A model field for an amount of money in the base currency."""
-    kwargs.setdefault("max_digits", MAX_DIGITS)
-    kwargs.setdefault("decimal_places", 2)
-    return models.DecimalField(verbose_name, **kwargs)
+    return MoneyField(verbose_name, **kwargs)
+
+
+def money_sum(expression) -> Coalesce:
+    """Σ of a money expression, 0.00 when there are no rows, converted back to a Decimal."""
+    return Coalesce(Sum(expression, output_field=MoneyField()), Value(0), output_field=MoneyField())
+
+
+def money_value(amount) -> Value:
+    """A constant amount inside a query expression."""
+    return Value(int(round_money(amount) * 100), output_field=MoneyField())

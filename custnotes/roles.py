@@ -22,9 +22,24 @@ _COMMON = [
     "customers.view_tag",
 ]
 
+_LEDGER_READ = [
+    "transactions.view_sale",
+    "transactions.view_payment",
+    "transactions.view_paymentmethod",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str] | str] = {
-    # Sales: their teams' customers only (scope), which they create, edit, archive and delete.
-    SALES: [*_COMMON, "customers.add_customer", "customers.change_customer", "customers.delete_customer"],
+    # Sales: their teams' customers only (scope), which they create, edit, archive and delete; they
+    # record sales (and delete their own mistakes within a day) but not money received.
+    SALES: [
+        *_COMMON,
+        *_LEDGER_READ,
+        "customers.add_customer",
+        "customers.change_customer",
+        "customers.delete_customer",
+        "transactions.add_sale",
+        "transactions.delete_sale",
+    ],
     # Finance: every customer; credit limits and payment terms are theirs.
     FINANCE: [
         *_COMMON,
@@ -32,9 +47,16 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "customers.add_customer",
         "customers.change_customer",
         "customers.change_credit_terms",
+        *_LEDGER_READ,
+        "transactions.add_sale",
+        "transactions.void_sale",
+        "transactions.add_payment",
+        "transactions.add_refund",
+        "transactions.add_paymentmethod",
+        "transactions.change_paymentmethod",
     ],
     # Manager: sees everything, changes little (notes; industry outlook).
-    MANAGER: [*_COMMON, "customers.view_all_customers", "customers.change_industry"],
+    MANAGER: [*_COMMON, *_LEDGER_READ, "customers.view_all_customers", "customers.change_industry"],
     # Admin: everything.
     ADMIN: "__all__",
 }

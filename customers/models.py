@@ -220,3 +220,23 @@ class Note(models.Model):
 
     def __str__(self):
         return f"{self.customer} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CustomerTypeChange(models.Model):
+    """A move of a customer's type (prospect -> new -> existing), by rule or by hand: its history."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="type_changes", verbose_name=_("customer")
+    )
+    old_type = models.CharField(_("from"), max_length=16, choices=CustomerType.choices)
+    new_type = models.CharField(_("to"), max_length=16, choices=CustomerType.choices)
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("customer type change")
+        verbose_name_plural = _("customer type changes")
+
+    def __str__(self):
+        return f"{self.customer}: {self.old_type} → {self.new_type}"

@@ -6,7 +6,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Customer, Note
+from .models import Customer, CustomerTypeChange, Note
 
 
 @transaction.atomic
@@ -72,3 +72,16 @@ def note_create(*, customer: Customer, author, text: str) -> Note:
     note.full_clean()
     note.save()
     return note
+
+
+@transaction.atomic
+def customer_type_change(*, customer: Customer, new_type: str, reason: str = "") -> Customer:
+    """Move the customer to `new_type` and record the move in its history (no-op when unchanged)."""
+    if customer.customer_type == new_type:
+        return customer
+    CustomerTypeChange.objects.create(
+        customer=customer, old_type=customer.customer_type, new_type=new_type, reason=reason[:200]
+    )
+    customer.customer_type = new_type
+    customer.save(update_fields=["customer_type", "updated_at"])
+    return customer

@@ -1,0 +1,172 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from custnotes.money import money_field
+from customers.models import Customer
+
+from .choices import PaymentKind
+
+
+class PaymentMethod(models.Model):
+    """How a customer pays (cash, bank transfer, WeChat Pay, ...) and what it costs to be paid so."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=50, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+    fee_rate = models.DecimalField(
+        _("fee rate"),
+        max_digits=7,
+        decimal_places=5,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("A share of the amount, e.g. 0.006 for 0.6 %."),
+    )
+    fixed_fee = money_field(_("fixed fee"), default=0, validators=[MinValueValidator(0)])
+    settlement_days = models.PositiveSmallIntegerField(
+        _("settlement days"), default=0, validators=[MaxValueValidator(365)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("payment method")
+        verbose_name_plural = _("payment methods")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fee_rate__gte=0, fee_rate__lte=1, fixed_fee__gte=0),
+                name="payment_method_fees_sane",
+            ),
+        ]
+
+    def __str__(self):
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("transactions:method-update", args=[self.pk])
+
+
+class Sale(models.Model):
+    """A sale (invoice). Its status comes from its allocations; a void sale counts nowhere."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="sales", verbose_name=_("customer")
+    )
+    occurred_at = models.DateTimeField(_("date of sale"), db_index=True)
+    product = models.CharField(_("product or service"), max_length=200)
+    amount = money_field(_("amount"))
+    cost_of_goods = money_field(_("cost of goods"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), db_index=True)
+    is_void = models.BooleanField(_("void"), default=False)
+    void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
+        permissions = [("void_sale", _("Can void sales"))]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="sale_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(cost_of_goods__isnull=True) | models.Q(cost_of_goods__gte=0),
+                name="sale_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_void=False) | ~models.Q(void_reason=""),
+                name="sale_void_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "occurred_at"])]
+
+    def __str__(self):
+        return f"#{self.pk} {self.product}"
+
+    def get_absolute_url(self):
+        return reverse("transactions:sale-detail", args=[self.pk])
+
+
+class Payment(models.Model):
+    """Money received from (receipt) or paid back to (refund) a customer. Never edited once
+    allocated: a mistake or a return is put right by a refund, its own reversing record."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="payments", verbose_name=_("customer")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.RECEIPT
+    )
+    received_at = models.DateTimeField(_("date"), db_index=True)
+    amount = money_field(_("amount"))
+    method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, related_name="+", verbose_name=_("method")
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    fee = money_field(_("fee"), default=0)
+    settles_on = models.DateField(_("settles on"))
+    refund_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("refund of"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        permissions = [("add_refund", _("Can record refunds"))]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=models.Q(fee__gte=0), name="payment_fee_not_negative"),
+        ]
+        indexes = [models.Index(fields=["customer", "received_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Allocation(models.Model):
+    """Part of a receipt applied to a sale. `applied_on` is when the money met the invoice: the later
+    of the receipt's date and the sale's date (credit consumed by a later sale applies on that sale)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="allocations")
+    amount = money_field(_("amount"))
+    applied_on = models.DateField(_("applied on"), db_index=True)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.payment} → {self.sale}: {self.amount}"

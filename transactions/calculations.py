@@ -1,0 +1,261 @@
+"""The ledger's formulas (DESIGN.md "Transactions" and "Definitions"), pure: plain values in, plain
+values out, no database. Every figure takes an as-of date D.
+
+Windows: T12M is the 365 days ending on D; the DSO window is the 90 days ending on D; both include D.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from custnotes.money import ZERO, round_money
+
+from .choices import AgingBucket, SaleStatus
+
+T12M_DAYS = 365
+DSO_DAYS = 90
+
+
+def window_start(as_of: datetime.date, days: int) -> datetime.date:
+    """First day of the `days`-day window ending on (and including) as_of."""
+    return as_of - datetime.timedelta(days=days - 1)
+
+
+# --- fees and settlement ------------------------------------------------------------------------
+
+
+def payment_fee(amount: Decimal, fee_rate: Decimal, fixed_fee: Decimal) -> Decimal:
+    """fee = round_half_up(amount × fee rate + fixed fee, 0.01)."""
+    return round_money(amount * fee_rate + fixed_fee)
+
+
+def settlement_date(received_on: datetime.date, settlement_days: int) -> datetime.date:
+    return received_on + datetime.timedelta(days=settlement_days)
+
+
+def default_due_date(occurred_on: datetime.date, payment_terms_days: int) -> datetime.date:
+    return occurred_on + datetime.timedelta(days=payment_terms_days)
+
+
+# --- allocation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """A sale with money still owed on it."""
+
+    sale_id: int
+    due_date: datetime.date
+    occurred_on: datetime.date
+    open_amount: Decimal
+
+
+def allocate_oldest_first(amount: Decimal, items: Iterable[OpenItem]) -> tuple[dict[int, Decimal], Decimal]:
+    """Apply `amount` to the open items, oldest due date first (then oldest sale, then lowest id).
+
+    Returns ({sale_id: allocated}, remainder); the remainder is the customer's credit.
+    """
+    remaining = round_money(amount)
+    allocations: dict[int, Decimal] = {}
+    for item in sorted(items, key=lambda i: (i.due_date, i.occurred_on, i.sale_id)):
+        if remaining <= ZERO:
+            break
+        if item.open_amount <= ZERO:
+            continue
+        applied = min(remaining, item.open_amount)
+        allocations[item.sale_id] = applied
+        remaining -= applied
+    return allocations, remaining
+
+
+class AllocationError(ValueError):
+    """A hand-made allocation that cannot be applied; `problems` lists (sale_id or None, code)."""
+
+    def __init__(self, problems: list[tuple[int | None, str]]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def check_manual_allocation(
+    amount: Decimal, items: Iterable[OpenItem], requested: Mapping[int, Decimal]
+) -> Decimal:
+    """Validate a hand-made allocation; return the remainder (customer credit).
+
+    Each requested amount must be positive, on an open sale of the customer, and at most its open
+    amount; together they must not exceed the payment.
+    """
+    open_by_id = {item.sale_id: item.open_amount for item in items}
+    problems: list[tuple[int | None, str]] = []
+    total = ZERO
+    for sale_id, value in requested.items():
+        if value <= ZERO:
+            problems.append((sale_id, "not_positive"))
+        elif sale_id not in open_by_id:
+            problems.append((sale_id, "not_open"))
+        elif value > open_by_id[sale_id]:
+            problems.append((sale_id, "exceeds_open"))
+        total += value
+    if total > amount:
+        problems.append((None, "exceeds_payment"))
+    if problems:
+        raise AllocationError(problems)
+    return amount - total
+
+
+# --- status and aging ---------------------------------------------------------------------------
+
+
+def sale_status(
+    *, amount: Decimal, paid: Decimal, due_date: datetime.date, as_of: datetime.date, is_void: bool = False
+) -> SaleStatus:
+    """Void; paid when nothing is open; overdue when money is open after the due date; partly paid
+    when some is paid; else open."""
+    if is_void:
+        return SaleStatus.VOID
+    if paid >= amount:
+        return SaleStatus.PAID
+    if due_date < as_of:
+        return SaleStatus.OVERDUE
+    if paid > ZERO:
+        return SaleStatus.PARTLY_PAID
+    return SaleStatus.OPEN
+
+
+def days_past_due(due_date: datetime.date, as_of: datetime.date) -> int:
+    return (as_of - due_date).days
+
+
+def aging_bucket(due_date: datetime.date, as_of: datetime.date) -> AgingBucket:
+    days = days_past_due(due_date, as_of)
+    if days <= 0:
+        return AgingBucket.NOT_DUE
+    if days <= 30:
+        return AgingBucket.D1_30
+    if days <= 60:
+        return AgingBucket.D31_60
+    if days <= 90:
+        return AgingBucket.D61_90
+    return AgingBucket.OVER_90
+
+
+def aging(items: Iterable[tuple[datetime.date, Decimal]], as_of: datetime.date) -> dict[AgingBucket, Decimal]:
+    """Open amounts by bucket; items are (due date, open amount). Every bucket is present."""
+    buckets = dict.fromkeys(AgingBucket, ZERO)
+    for due_date, open_amount in items:
+        if open_amount > ZERO:
+            buckets[aging_bucket(due_date, as_of)] += open_amount
+    return buckets
+
+
+def aging_cutoffs(as_of: datetime.date) -> dict[str, datetime.date]:
+    """Due-date limits of the buckets, for aggregate queries that bucket in the database:
+    not due: due >= as_of; 1–30: due >= d30; 31–60: due >= d60; 61–90: due >= d90; else over 90."""
+    return {
+        "d30": as_of - datetime.timedelta(days=30),
+        "d60": as_of - datetime.timedelta(days=60),
+        "d90": as_of - datetime.timedelta(days=90),
+    }
+
+
+# --- DSO and late payment -----------------------------------------------------------------------
+
+
+def dso(open_receivables: Decimal, credit_sales: Decimal, days: int = DSO_DAYS) -> Decimal | None:
+    """Days sales outstanding = open receivables at D / credit sales in the `days` days to D × days,
+    to 0.1 day; None when there were no credit sales in the window (not computable)."""
+    if credit_sales <= ZERO:
+        return None
+    return (open_receivables / credit_sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class InvoiceHistory:
+    """One non-void invoice: when it was due, and when it was fully paid (None if not by D)."""
+
+    occurred_on: datetime.date
+    due_date: datetime.date
+    paid_on: datetime.date | None
+
+
+def is_paid_late(invoice: InvoiceHistory, as_of: datetime.date) -> bool:
+    """Paid after its due date, or still unpaid after its due date."""
+    if invoice.paid_on is not None:
+        return invoice.paid_on > invoice.due_date
+    return invoice.due_date < as_of
+
+
+def late_share(invoices: Iterable[InvoiceHistory], as_of: datetime.date) -> Decimal | None:
+    """Share (0..1, four places) of the T12M invoices paid late; None with no T12M invoices."""
+    start = window_start(as_of, T12M_DAYS)
+    in_window = [i for i in invoices if start <= i.occurred_on <= as_of]
+    if not in_window:
+        return None
+    late = sum(1 for i in in_window if is_paid_late(i, as_of))
+    return (Decimal(late) / Decimal(len(in_window))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def paid_on(amount: Decimal, allocations: Iterable[tuple[datetime.date, Decimal]]) -> datetime.date | None:
+    """The day an invoice became fully paid: when its allocations, in date order, reach its amount."""
+    total = ZERO
+    for applied_on, value in sorted(allocations):
+        total += value
+        if total >= amount:
+            return applied_on
+    return None
+
+
+# --- statement of account -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    date: datetime.date
+    kind: str  # "sale" | "receipt" | "refund"
+    reference: str
+    description: str
+    debit: Decimal  # what the customer owes more: sales, refunds paid out
+    credit: Decimal  # what the customer paid
+    balance: Decimal  # running: positive = the customer owes, negative = the customer has credit
+    record_id: int
+
+
+def statement(entries: Iterable[tuple], opening_balance: Decimal = ZERO) -> list[StatementLine]:
+    """Running balance over entries (date, order, kind, reference, description, debit, credit, id),
+    sorted by date then order (sales before payments on the same day)."""
+    lines = []
+    balance = opening_balance
+    for date, _order, kind, reference, description, debit, credit, record_id in sorted(
+        entries, key=lambda e: (e[0], e[1], e[7])
+    ):
+        balance += debit - credit
+        lines.append(StatementLine(date, kind, reference, description, debit, credit, balance, record_id))
+    return lines
+
+
+# --- customer type ------------------------------------------------------------------------------
+
+TYPE_ORDER = {"prospect": 0, "new": 1, "existing": 2}
+
+
+def customer_type_for(current: str, sale_dates: Iterable[datetime.date], as_of: datetime.date) -> str:
+    """The type the rule gives (DESIGN.md): a prospect becomes new at its first sale; new becomes
+    existing after its second sale in a different month, or 12 months after the first sale.
+    The rule only moves a customer forward; a type set higher by hand is kept."""
+    dates = sorted(d for d in sale_dates if d <= as_of)
+    if not dates:
+        ruled = "prospect"
+    else:
+        first = dates[0]
+        months = {(d.year, d.month) for d in dates}
+        anniversary = _add_months(first, 12)
+        ruled = "existing" if len(months) >= 2 or as_of >= anniversary else "new"
+    return ruled if TYPE_ORDER[ruled] > TYPE_ORDER.get(current, 0) else current
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    import calendar
+
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
