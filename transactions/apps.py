@@ -5,3 +5,37 @@ from django.utils.translation import gettext_lazy as _
 class TransactionsConfig(AppConfig):
     name = "transactions"
     verbose_name = _("Transactions")
+
+    def ready(self):
+        from custnotes.registry import DemoLoader, NavItem, NotebookSection, Schedule, registry
+
+        from . import demo, notebook
+
+        registry.add_nav(NavItem(_("Sales"), "transactions:sales", 20, "transactions.view_sale", "receipt"))
+        registry.add_nav(
+            NavItem(_("Payments"), "transactions:payments", 21, "transactions.view_payment", "cash-coin")
+        )
+        registry.add_nav(
+            NavItem(
+                _("Receivables aging"), "transactions:aging", 22, "transactions.view_sale", "hourglass-split"
+            )
+        )
+        registry.add_section(
+            NotebookSection(
+                key="ledger",
+                title=_("Transactions"),
+                template="transactions/sections/ledger.html",
+                context=notebook.ledger_context,
+                order=20,
+                permission="transactions.view_sale",
+            )
+        )
+        registry.add_demo(DemoLoader("transactions", demo.load, order=20))
+        registry.add_schedule(
+            Schedule(
+                name="customer types: daily refresh",
+                task="transactions.customer_types_refresh",
+                crontab={"minute": "15", "hour": "2"},
+                description=_("Moves new customers to existing 12 months after their first sale."),
+            )
+        )

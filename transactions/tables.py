@@ -1,0 +1,134 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from custnotes.money import format_money
+from custnotes.tables import MoneyColumn
+
+from .models import Payment, PaymentMethod, Sale
+
+STATUS_BADGES = {
+    "open": "text-bg-light border",
+    "partly_paid": "text-bg-info",
+    "paid": "text-bg-success",
+    "overdue": "text-bg-danger",
+    "void": "text-bg-secondary",
+}
+
+
+class SaleTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="#")
+    occurred_at = tables.DateTimeColumn(format="Y-m-d", verbose_name=_("date of sale"))
+    customer = tables.Column(linkify=True, verbose_name=_("customer"), order_by=("customer__name",))
+    amount = MoneyColumn(verbose_name=_("amount"))
+    cost_of_goods = MoneyColumn(verbose_name=_("cost of goods"))
+    paid = MoneyColumn(verbose_name=_("paid"))
+    open_amount = MoneyColumn(verbose_name=_("open"))
+    due_date = tables.DateColumn(format="Y-m-d", verbose_name=_("due date"))
+    status = tables.Column(verbose_name=_("status"))
+
+    class Meta:
+        model = Sale
+        fields = (
+            "id",
+            "occurred_at",
+            "customer",
+            "product",
+            "amount",
+            "cost_of_goods",
+            "paid",
+            "open_amount",
+            "due_date",
+            "status",
+            "void_reason",
+        )
+        order_by = ("-occurred_at",)
+        empty_text = _("No sales match these filters.")
+
+    def render_status(self, value):
+        from django.utils.html import format_html
+
+        from .choices import SaleStatus
+
+        return format_html(
+            '<span class="badge {}">{}</span>', STATUS_BADGES.get(value, ""), SaleStatus(value).label
+        )
+
+    def value_status(self, value):
+        from .choices import SaleStatus
+
+        return str(SaleStatus(value).label)
+
+
+class PaymentTable(tables.Table):
+    id = tables.Column(verbose_name="#")
+    received_at = tables.DateTimeColumn(format="Y-m-d", verbose_name=_("date"))
+    customer = tables.Column(linkify=True, verbose_name=_("customer"), order_by=("customer__name",))
+    amount = MoneyColumn(verbose_name=_("amount"))
+    fee = MoneyColumn(verbose_name=_("fee"))
+    unallocated = MoneyColumn(verbose_name=_("credit left"))
+    settles_on = tables.DateColumn(format="Y-m-d", verbose_name=_("settles on"))
+    actions = tables.TemplateColumn(
+        template_name="transactions/includes/payment_actions.html",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = Payment
+        fields = (
+            "id",
+            "received_at",
+            "customer",
+            "kind",
+            "amount",
+            "method",
+            "fee",
+            "settles_on",
+            "reference",
+            "unallocated",
+            "note",
+            "actions",
+        )
+        order_by = ("-received_at",)
+        empty_text = _("No payments match these filters.")
+
+
+def _total_footer(table, bound_column):
+    return format_money(table.totals.get(bound_column.name)) if table.totals else ""
+
+
+class AgingTable(tables.Table):
+    """One row per customer: open receivables by bucket. Footer totals are the sums of all rows."""
+
+    customer__name = tables.Column(
+        verbose_name=_("customer"),
+        linkify=("customers:detail", {"pk": tables.A("customer_id")}),
+        footer=_("Total"),
+    )
+    customer__team__name = tables.Column(verbose_name=_("team"))
+    open_total = MoneyColumn(verbose_name=_("open receivables"), footer=_total_footer)
+    not_due = MoneyColumn(verbose_name=_("Not yet due"), footer=_total_footer)
+    d1_30 = MoneyColumn(verbose_name=_("1–30 days"), footer=_total_footer)
+    d31_60 = MoneyColumn(verbose_name=_("31–60 days"), footer=_total_footer)
+    d61_90 = MoneyColumn(verbose_name=_("61–90 days"), footer=_total_footer)
+    over_90 = MoneyColumn(verbose_name=_("Over 90 days"), footer=_total_footer)
+    customer__credit_limit = MoneyColumn(verbose_name=_("credit limit"))
+
+    class Meta:
+        order_by = ("-open_total",)
+        empty_text = _("No open receivables on this date.")
+
+    def __init__(self, *args, totals=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.totals = totals or {}
+
+
+class PaymentMethodTable(tables.Table):
+    name = tables.Column(linkify=True)
+    fixed_fee = MoneyColumn(verbose_name=_("fixed fee"))
+
+    class Meta:
+        model = PaymentMethod
+        fields = ("name", "name_en", "fee_rate", "fixed_fee", "settlement_days", "is_active")
+        empty_text = _("No payment methods.")

@@ -1,0 +1,369 @@
+"""Ledger pages. Thin: scope through selectors, writes through services, figures from calculations."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
+from django_tables2 import RequestConfig
+
+from custnotes.excel import SheetWriter, new_workbook, workbook_response
+from custnotes.money import ZERO
+from custnotes.views import FilteredTableView
+from customers.selectors import customer_get, customer_list
+
+from . import selectors, services
+from .filtersets import AgingFilterSet, PaymentFilterSet, PaymentMethodFilterSet, SaleFilterSet
+from .forms import AsOfForm, PaymentForm, PaymentMethodForm, RefundForm, SaleForm, VoidForm
+from .models import PaymentMethod
+from .tables import AgingTable, PaymentMethodTable, PaymentTable, SaleTable
+
+BUCKETS = ("open_total", "not_due", "d1_30", "d31_60", "d61_90", "over_90")
+
+
+def _add_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class CustomerMixin:
+    """Resolves the customer from the URL within the user's scope (404 outside it)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = customer_get(user=request.user, pk=kwargs["customer_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(customer=self.customer, **kwargs)
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+class SaleListView(PermissionRequiredMixin, FilteredTableView):
+    permission_required = "transactions.view_sale"
+    table_class = SaleTable
+    filterset_class = SaleFilterSet
+    title = gettext_lazy("Sales")
+    export_name = "sales"
+    default_columns = (
+        "id",
+        "occurred_at",
+        "customer",
+        "product",
+        "amount",
+        "open_amount",
+        "due_date",
+        "status",
+    )
+
+    def get_queryset(self):
+        return selectors.sale_list(user=self.request.user, as_of=timezone.localdate())
+
+
+class PaymentListView(PermissionRequiredMixin, FilteredTableView):
+    permission_required = "transactions.view_payment"
+    table_class = PaymentTable
+    filterset_class = PaymentFilterSet
+    title = gettext_lazy("Payments")
+    export_name = "payments"
+    default_columns = (
+        "id",
+        "received_at",
+        "customer",
+        "kind",
+        "amount",
+        "method",
+        "fee",
+        "reference",
+        "unallocated",
+        "actions",
+    )
+
+    def get_queryset(self):
+        return selectors.payment_list(user=self.request.user)
+
+
+class AgingReportView(PermissionRequiredMixin, TemplateView):
+    """Accounts receivable aging: one row per customer, totals that are the sums of the rows."""
+
+    permission_required = "transactions.view_sale"
+    template_name = "transactions/aging_report.html"
+
+    def get(self, request, *args, **kwargs):
+        as_of_form = AsOfForm(request.GET or None)
+        as_of = as_of_form.as_of_date()
+        filterset = AgingFilterSet(
+            request.GET or None, queryset=customer_list(user=request.user), user=request.user
+        )
+        rows = list(selectors.receivables_aging(user=request.user, as_of=as_of, customers=filterset.qs))
+        totals = {key: sum((row[key] for row in rows), ZERO) for key in BUCKETS}
+        table = AgingTable(rows, totals=totals)
+        if request.GET.get("export") == "xlsx":
+            return self.export(table, rows, totals, as_of)
+        RequestConfig(request, paginate={"per_page": 50}).configure(table)
+        query = request.GET.copy()
+        query["export"] = "xlsx"
+        return self.render_to_response(
+            self.get_context_data(
+                table=table,
+                filter=filterset,
+                as_of_form=as_of_form,
+                as_of=as_of,
+                totals=totals,
+                export_query=query.urlencode(),
+                title=_("Receivables aging"),
+            )
+        )
+
+    def export(self, table, rows, totals, as_of):
+        workbook = new_workbook()
+        columns = [c for c in table.columns if c.name != "customer__credit_limit"] + [
+            table.columns["customer__credit_limit"]
+        ]
+        sheet = SheetWriter(workbook, str(_("Receivables aging")), [str(c.header) for c in columns])
+        for row in rows:
+            sheet.append([row[c.name] for c in columns])
+        sheet.append([str(_("Total")), ""] + [totals[c.name] for c in columns[2:-1]] + [""])
+        return workbook_response(workbook, f"aging-{as_of.isoformat()}.xlsx")
+
+
+# --- sales --------------------------------------------------------------------------------------
+
+
+class SaleCreateView(PermissionRequiredMixin, CustomerMixin, FormView):
+    permission_required = "transactions.add_sale"
+    form_class = SaleForm
+    template_name = "transactions/sale_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "customer": self.customer}
+
+    def form_valid(self, form):
+        try:
+            sale = services.sale_record(customer=self.customer, user=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Sale #%(id)s recorded.") % {"id": sale.pk})
+        return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#ledger")
+
+
+class SaleDetailView(PermissionRequiredMixin, TemplateView):
+    permission_required = "transactions.view_sale"
+    template_name = "transactions/sale_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.sale = selectors.sale_get(user=request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            sale=self.sale,
+            allocations=self.sale.allocations.select_related("payment", "payment__method").order_by(
+                "applied_on"
+            ),
+            void_form=kwargs.pop("void_form", None)
+            or (VoidForm() if user.has_perm("transactions.void_sale") else None),
+            can_delete=user.has_perm("transactions.delete_sale") and not self.sale.is_void,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action == "void" and request.user.has_perm("transactions.void_sale"):
+            form = VoidForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.sale_void(sale=self.sale, reason=form.cleaned_data["reason"], user=request.user)
+                    messages.success(request, _("Sale #%(id)s voided.") % {"id": self.sale.pk})
+                    return redirect(self.sale.get_absolute_url())
+                except ValidationError as error:
+                    _add_errors(form, error)
+            return self.render_to_response(self.get_context_data(void_form=form))
+        if action == "delete" and request.user.has_perm("transactions.delete_sale"):
+            try:
+                services.sale_delete(sale=self.sale)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect(self.sale.get_absolute_url())
+            messages.success(request, _("Sale deleted."))
+            return redirect(reverse("customers:detail", args=[self.sale.customer_id]) + "#ledger")
+        return self.handle_no_permission()
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+class PaymentCreateView(PermissionRequiredMixin, CustomerMixin, FormView):
+    """Record a receipt; "Preview" shows the fee and where the money goes before anything is saved."""
+
+    permission_required = "transactions.add_payment"
+    form_class = PaymentForm
+    template_name = "transactions/payment_form.html"
+
+    def get_form_kwargs(self):
+        self.open_items = selectors.open_items(customer=self.customer)
+        return {**super().get_form_kwargs(), "open_items": self.open_items}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            if self.request.POST.get("action") != "save":
+                preview = services.payment_preview(
+                    customer=self.customer,
+                    amount=data["amount"],
+                    method=data["method"],
+                    allocations=form.manual_allocations(),
+                )
+                return self.render_to_response(self.get_context_data(form=form, preview=preview))
+            payment = services.payment_record(
+                customer=self.customer,
+                received_at=data["received_at"],
+                amount=data["amount"],
+                method=data["method"],
+                reference=data["reference"],
+                note=data["note"],
+                allocations=form.manual_allocations(),
+                user=self.request.user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Payment #%(id)s recorded.") % {"id": payment.pk})
+        return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#ledger")
+
+
+class RefundCreateView(PermissionRequiredMixin, FormView):
+    permission_required = "transactions.add_refund"
+    form_class = RefundForm
+    template_name = "transactions/refund_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.receipt = selectors.payment_get(user=request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"amount": self.receipt.unallocated, "method": self.receipt.method_id}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(receipt=self.receipt, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.refund_record(
+                receipt=self.receipt,
+                paid_at=data["received_at"],
+                amount=data["amount"],
+                method=data["method"],
+                reference=data["reference"],
+                note=data["note"],
+                user=self.request.user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Refund recorded."))
+        return redirect(reverse("customers:detail", args=[self.receipt.customer_id]) + "#ledger")
+
+
+# --- statement of account -----------------------------------------------------------------------
+
+
+class StatementExportView(PermissionRequiredMixin, CustomerMixin, TemplateView):
+    """The customer's statement of account as .xlsx, as of a date."""
+
+    permission_required = "transactions.view_sale"
+
+    def get(self, request, *args, **kwargs):
+        as_of = AsOfForm(request.GET or None).as_of_date()
+        ledger = selectors.customer_ledger(customer=self.customer, as_of=as_of)
+        workbook = new_workbook()
+        headers = [
+            _("date"),
+            _("kind"),
+            _("reference"),
+            _("description"),
+            _("debit"),
+            _("credit"),
+            _("balance"),
+        ]
+        sheet = SheetWriter(
+            workbook,
+            str(_("Statement of account")),
+            [str(h) for h in headers],
+            widths=[12, 10, 14, 30, 14, 14, 14],
+        )
+        kinds = {"sale": _("Sale"), "receipt": _("Receipt"), "refund": _("Refund")}
+        for line in ledger["lines"]:
+            sheet.append(
+                [
+                    line.date,
+                    str(kinds[line.kind]),
+                    line.reference,
+                    line.description,
+                    line.debit or None,
+                    line.credit or None,
+                    line.balance,
+                ]
+            )
+        sheet.append([as_of, "", "", str(_("Balance")), None, None, ledger["balance"]])
+        return workbook_response(workbook, f"statement-{self.customer.pk}-{as_of.isoformat()}.xlsx")
+
+
+# --- payment methods ----------------------------------------------------------------------------
+
+
+class PaymentMethodListView(PermissionRequiredMixin, FilteredTableView):
+    permission_required = "transactions.view_paymentmethod"
+    table_class = PaymentMethodTable
+    filterset_class = PaymentMethodFilterSet
+    title = gettext_lazy("Payment methods")
+    export_name = "payment-methods"
+    create_label = gettext_lazy("New payment method")
+
+    def get_queryset(self):
+        return selectors.payment_method_list()
+
+    def get_create_url(self):
+        if self.request.user.has_perm("transactions.add_paymentmethod"):
+            return reverse("transactions:method-create")
+        return None
+
+
+class PaymentMethodFormView(PermissionRequiredMixin, FormView):
+    form_class = PaymentMethodForm
+    template_name = "transactions/method_form.html"
+
+    def get_permission_required(self):
+        return [
+            "transactions.change_paymentmethod" if "pk" in self.kwargs else "transactions.add_paymentmethod"
+        ]
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "pk" in self.kwargs:
+            from django.shortcuts import get_object_or_404
+
+            kwargs["instance"] = get_object_or_404(PaymentMethod, pk=self.kwargs["pk"])
+        return kwargs
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Payment method saved."))
+        return redirect("transactions:methods")
