@@ -5,6 +5,7 @@ from .forms import NoteForm
 from .selectors import note_list
 
 NOTES_SHOWN = 50
+TYPE_CHANGES_SHOWN = 10
 
 
 def info_context(*, customer, user, as_of):
@@ -13,7 +14,11 @@ def info_context(*, customer, user, as_of):
         (field.label, industry_templates.from_json(field, extra.get(field.key)))
         for field in industry_templates.extra_fields_for(customer.industry)
     ]
-    return {"customer": customer, "extra_values": extra_values}
+    return {
+        "customer": customer,
+        "extra_values": extra_values,
+        "type_changes": list(customer.type_changes.all()[:TYPE_CHANGES_SHOWN]),
+    }
 
 
 def notes_context(*, customer, user, as_of):

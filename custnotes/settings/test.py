@@ -9,8 +9,11 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 LANGUAGE_CODE = "zh-hans"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so that a real worker process started by a test can open the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # A file, not memory, so that a real worker process started by a test can open the same database;
+    # one per test process, so that two test runs on one machine never share it.
+    import os
+
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 if not REDIS_URL:
     # Keep the tests' filesystem queue apart from the one a running `make run` worker reads.

@@ -213,3 +213,22 @@ def test_statement_exports_to_xlsx(client_for, finance_user, east_customer, wech
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[-1][-1] == 70  # balance: 100 − 30
     assert rows[1][4] == 100
+
+
+def test_customer_with_sales_cannot_be_deleted_but_can_be_archived(client_for, sales_user, east_customer):
+    from customers.models import Customer
+
+    record_sale(east_customer, "50.00")
+    client = client_for(sales_user)
+    response = client.post(reverse("customers:delete", args=[east_customer.pk]), follow=True)
+    assert Customer.objects.filter(pk=east_customer.pk).exists()
+    assert "有财务记录" in response.content.decode()
+    client.post(reverse("customers:archive", args=[east_customer.pk]), {"archived": "1"})
+    east_customer.refresh_from_db()
+    assert east_customer.is_archived
+
+
+def test_type_history_shows_on_the_notebook(client_for, sales_user, east_customer):
+    record_sale(east_customer, "50.00")
+    page = client_for(sales_user).get(reverse("customers:detail", args=[east_customer.pk])).content.decode()
+    assert "潜在客户 → 新客户" in page
