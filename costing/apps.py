@@ -4,4 +4,28 @@ from django.utils.translation import gettext_lazy as _
 
 class CostingConfig(AppConfig):
     name = "costing"
-    verbose_name = _("Costing")
+    verbose_name = _("Costs and profit")
+
+    def ready(self):
+        from custnotes.registry import DemoLoader, NavItem, NotebookSection, registry
+
+        from . import demo, notebook
+
+        registry.add_nav(NavItem(_("Costs"), "costing:costs", 30, "costing.view_costentry", "wallet2"))
+        registry.add_nav(
+            NavItem(_("Profitability"), "costing:profitability", 31, "costing.view_costentry", "graph-up")
+        )
+        registry.add_nav(
+            NavItem(_("Campaigns"), "costing:campaigns", 32, "costing.view_campaign", "megaphone")
+        )
+        registry.add_section(
+            NotebookSection(
+                key="costs",
+                title=_("Costs and profit"),
+                template="costing/sections/costs.html",
+                context=notebook.costs_context,
+                order=30,
+                permission="costing.view_costentry",
+            )
+        )
+        registry.add_demo(DemoLoader("costing", demo.load, order=30))

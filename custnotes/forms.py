@@ -2,6 +2,7 @@
 
 from crispy_forms.helper import FormHelper
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 
 def form_helper(*, tag: bool = False) -> FormHelper:
@@ -17,3 +18,12 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.helper = form_helper()
         self.fields["username"].widget.attrs.update(autofocus=True, autocomplete="username")
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -30,8 +30,8 @@ class NavItem:
 class NotebookSection:
     """One section of the customer notebook page.
 
-    `context` is called as context(customer=..., user=..., as_of=...) and returns the template's
-    context; it must cost a fixed number of queries whatever the customer's history.
+    `context` is called as context(customer=..., user=..., as_of=..., params=request.GET) and returns
+    the template's context; it must cost a fixed number of queries whatever the customer's history.
     """
 
     key: str

@@ -26,6 +26,16 @@ _LEDGER_READ = [
     "transactions.view_sale",
     "transactions.view_payment",
     "transactions.view_paymentmethod",
+    "costing.view_costentry",
+    "costing.view_costcategory",
+    "costing.view_campaign",
+]
+# Marketing costs and campaigns: Finance, Manager, Admin. Service costs: also Sales.
+_MARKETING = [
+    "costing.add_costentry",
+    "costing.add_marketing_cost",
+    "costing.add_campaign",
+    "costing.change_campaign",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str] | str] = {
@@ -39,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "customers.delete_customer",
         "transactions.add_sale",
         "transactions.delete_sale",
+        "costing.add_costentry",
     ],
     # Finance: every customer; credit limits and payment terms are theirs.
     FINANCE: [
@@ -54,9 +65,18 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "transactions.add_refund",
         "transactions.add_paymentmethod",
         "transactions.change_paymentmethod",
+        *_MARKETING,
+        "costing.delete_costentry",
+        "costing.delete_campaign",
     ],
     # Manager: sees everything, changes little (notes; industry outlook).
-    MANAGER: [*_COMMON, *_LEDGER_READ, "customers.view_all_customers", "customers.change_industry"],
+    MANAGER: [
+        *_COMMON,
+        *_LEDGER_READ,
+        *_MARKETING,
+        "customers.view_all_customers",
+        "customers.change_industry",
+    ],
     # Admin: everything.
     ADMIN: "__all__",
 }

@@ -8,7 +8,7 @@ NOTES_SHOWN = 50
 TYPE_CHANGES_SHOWN = 10
 
 
-def info_context(*, customer, user, as_of):
+def info_context(*, customer, user, as_of, params=None):
     extra = customer.extra or {}
     extra_values = [
         (field.label, industry_templates.from_json(field, extra.get(field.key)))
@@ -21,7 +21,7 @@ def info_context(*, customer, user, as_of):
     }
 
 
-def notes_context(*, customer, user, as_of):
+def notes_context(*, customer, user, as_of, params=None):
     notes = list(note_list(customer=customer, limit=NOTES_SHOWN + 1))
     return {
         "customer": customer,

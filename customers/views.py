@@ -67,7 +67,7 @@ class CustomerDetailView(PermissionRequiredMixin, TemplateView):
         customer = selectors.customer_get(user=user, pk=self.kwargs["pk"])
         as_of = timezone.localdate()
         sections = [
-            (section, section.context(customer=customer, user=user, as_of=as_of))
+            (section, section.context(customer=customer, user=user, as_of=as_of, params=self.request.GET))
             for section in registry.sections_for(user)
         ]
         context.update(
@@ -212,3 +212,16 @@ class NoteCreateView(PermissionRequiredMixin, View):
             for error in form.errors.get("text", []):
                 messages.error(request, error)
         return redirect(reverse("customers:detail", args=[customer.pk]) + "#notes")
+
+
+class CustomerScopedMixin:
+    """Resolves the customer from the URL within the user's scope (404 outside it)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = selectors.customer_get(user=request.user, pk=kwargs["customer_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(customer=self.customer, **kwargs)

@@ -166,7 +166,8 @@ def dso(open_receivables: Decimal, credit_sales: Decimal, days: int = DSO_DAYS) 
     to 0.1 day; None when there were no credit sales in the window (not computable)."""
     if credit_sales <= ZERO:
         return None
-    return (open_receivables / credit_sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # Multiply before dividing: 1300 × 90 / 12000 is exactly 9.75 (→ 9.8); the other order gives 9.7499…
+    return (open_receivables * days / credit_sales).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from . import selectors
 
 
-def ledger_context(*, customer, user, as_of):
+def ledger_context(*, customer, user, as_of, params=None):
     ledger = selectors.customer_ledger(customer=customer, as_of=as_of)
     return {
         "customer": customer,

@@ -188,8 +188,8 @@ def payment_preview(
     if allocations is None:
         applied, remainder = calculations.allocate_oldest_first(amount, items)
     else:
-        remainder = _check_manual(amount, items, allocations)
-        applied = dict(allocations)
+        applied = {sale_id: round_money(value) for sale_id, value in allocations.items()}
+        remainder = _check_manual(amount, items, applied)
     return {
         "fee": calculations.payment_fee(amount, method.fee_rate, method.fixed_fee),
         "allocations": [(item, applied[item.sale_id]) for item in items if item.sale_id in applied],
@@ -238,8 +238,8 @@ def payment_record(
     if allocations is None:
         applied, _credit = calculations.allocate_oldest_first(amount, items)
     else:
-        _check_manual(amount, items, allocations)
         applied = {sale_id: round_money(value) for sale_id, value in allocations.items()}
+        _check_manual(amount, items, applied)
     payment = Payment.objects.create(
         customer=customer,
         kind=PaymentKind.RECEIPT,

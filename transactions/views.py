@@ -12,9 +12,11 @@ from django.views.generic import FormView, TemplateView
 from django_tables2 import RequestConfig
 
 from custnotes.excel import SheetWriter, new_workbook, workbook_response
+from custnotes.forms import add_errors
 from custnotes.money import ZERO
 from custnotes.views import FilteredTableView
-from customers.selectors import customer_get, customer_list
+from customers.selectors import customer_list
+from customers.views import CustomerScopedMixin
 
 from . import selectors, services
 from .filtersets import AgingFilterSet, PaymentFilterSet, PaymentMethodFilterSet, SaleFilterSet
@@ -23,27 +25,6 @@ from .models import PaymentMethod
 from .tables import AgingTable, PaymentMethodTable, PaymentTable, SaleTable
 
 BUCKETS = ("open_total", "not_due", "d1_30", "d31_60", "d61_90", "over_90")
-
-
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class CustomerMixin:
-    """Resolves the customer from the URL within the user's scope (404 outside it)."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.customer = customer_get(user=request.user, pk=kwargs["customer_id"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(customer=self.customer, **kwargs)
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -140,7 +121,7 @@ class AgingReportView(PermissionRequiredMixin, TemplateView):
 # --- sales --------------------------------------------------------------------------------------
 
 
-class SaleCreateView(PermissionRequiredMixin, CustomerMixin, FormView):
+class SaleCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView):
     permission_required = "transactions.add_sale"
     form_class = SaleForm
     template_name = "transactions/sale_form.html"
@@ -152,7 +133,7 @@ class SaleCreateView(PermissionRequiredMixin, CustomerMixin, FormView):
         try:
             sale = services.sale_record(customer=self.customer, user=self.request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Sale #%(id)s recorded.") % {"id": sale.pk})
         return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#ledger")
@@ -191,7 +172,7 @@ class SaleDetailView(PermissionRequiredMixin, TemplateView):
                     messages.success(request, _("Sale #%(id)s voided.") % {"id": self.sale.pk})
                     return redirect(self.sale.get_absolute_url())
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_errors(form, error)
             return self.render_to_response(self.get_context_data(void_form=form))
         if action == "delete" and request.user.has_perm("transactions.delete_sale"):
             try:
@@ -207,7 +188,7 @@ class SaleDetailView(PermissionRequiredMixin, TemplateView):
 # --- payments -----------------------------------------------------------------------------------
 
 
-class PaymentCreateView(PermissionRequiredMixin, CustomerMixin, FormView):
+class PaymentCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView):
     """Record a receipt; "Preview" shows the fee and where the money goes before anything is saved."""
 
     permission_required = "transactions.add_payment"
@@ -240,7 +221,7 @@ class PaymentCreateView(PermissionRequiredMixin, CustomerMixin, FormView):
                 user=self.request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Payment #%(id)s recorded.") % {"id": payment.pk})
         return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#ledger")
@@ -276,7 +257,7 @@ class RefundCreateView(PermissionRequiredMixin, FormView):
                 user=self.request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Refund recorded."))
         return redirect(reverse("customers:detail", args=[self.receipt.customer_id]) + "#ledger")
@@ -285,7 +266,7 @@ class RefundCreateView(PermissionRequiredMixin, FormView):
 # --- statement of account -----------------------------------------------------------------------
 
 
-class StatementExportView(PermissionRequiredMixin, CustomerMixin, TemplateView):
+class StatementExportView(PermissionRequiredMixin, CustomerScopedMixin, TemplateView):
     """The customer's statement of account as .xlsx, as of a date."""
 
     permission_required = "transactions.view_sale"

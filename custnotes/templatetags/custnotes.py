@@ -3,6 +3,7 @@
 from django import template
 
 from custnotes.money import format_money
+from custnotes.tables import format_percent
 
 register = template.Library()
 
@@ -11,3 +12,9 @@ register = template.Library()
 def money(value):
     """{{ amount|money }} -> ¥12,345.60"""
     return format_money(value)
+
+
+@register.filter
+def percent(value):
+    """{{ ratio|percent }} -> 12.3 % (a ratio of 0.1234); — when there is no figure."""
+    return format_percent(value)

@@ -1,0 +1,126 @@
+"""Cost and profit formulas (DESIGN.md "Costs" and "Definitions"), pure.
+
+- Gross margin = revenue − cost of goods.
+- Contribution profit = gross margin − payment fees − marketing costs − service costs
+  (allocated campaign costs included in marketing or service by the campaign's category).
+- Margin % = contribution profit / revenue.
+- Marketing ROI = (gross margin − marketing cost) / marketing cost.
+"""
+
+import calendar
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from custnotes.money import CENT, ZERO, round_money
+from transactions.calculations import T12M_DAYS, window_start
+
+RATIO = Decimal("0.0001")
+
+
+def split_largest_remainder(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split `total` in proportion to `weights`, to the fen, so that the parts add up exactly.
+
+    Each part is first rounded down; the fen left over go one each to the parts with the largest
+    remainders (ties to the earlier part). All-zero weights split equally.
+    """
+    total = round_money(total)
+    count = len(weights)
+    if count == 0:
+        return []
+    if sum(weights) <= 0:
+        weights = [Decimal(1)] * count
+    weight_sum = sum(weights)
+    total_fen = int(total / CENT)
+    exact = [Decimal(total_fen) * w / weight_sum for w in weights]
+    floors = [int(e) for e in exact]  # weights are >= 0, so int() rounds down
+    leftover = total_fen - sum(floors)
+    order = sorted(range(count), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [Decimal(f) * CENT for f in floors]
+
+
+@dataclass(frozen=True)
+class ProfitAndLoss:
+    """One customer's (or the portfolio's) profit over a window."""
+
+    revenue: Decimal = ZERO
+    cost_of_goods: Decimal = ZERO
+    payment_fees: Decimal = ZERO
+    marketing_cost: Decimal = ZERO
+    service_cost: Decimal = ZERO
+
+    @property
+    def gross_margin(self) -> Decimal:
+        return self.revenue - self.cost_of_goods
+
+    @property
+    def contribution_profit(self) -> Decimal:
+        return self.gross_margin - self.payment_fees - self.marketing_cost - self.service_cost
+
+    @property
+    def margin_pct(self) -> Decimal | None:
+        """Contribution profit as a share of revenue (0.1234 = 12.34 %); None without revenue."""
+        if self.revenue == ZERO:
+            return None
+        return (self.contribution_profit / self.revenue).quantize(RATIO, rounding=ROUND_HALF_UP)
+
+    @property
+    def marketing_roi(self) -> Decimal | None:
+        """(gross margin − marketing cost) / marketing cost; None without marketing cost."""
+        if self.marketing_cost == ZERO:
+            return None
+        return ((self.gross_margin - self.marketing_cost) / self.marketing_cost).quantize(
+            RATIO, rounding=ROUND_HALF_UP
+        )
+
+    def __add__(self, other: "ProfitAndLoss") -> "ProfitAndLoss":
+        return ProfitAndLoss(
+            self.revenue + other.revenue,
+            self.cost_of_goods + other.cost_of_goods,
+            self.payment_fees + other.payment_fees,
+            self.marketing_cost + other.marketing_cost,
+            self.service_cost + other.service_cost,
+        )
+
+
+def campaign_roi(revenue: Decimal, cost: Decimal) -> Decimal | None:
+    """A campaign's return: (targets' revenue in the period − cost) / cost."""
+    if cost == ZERO:
+        return None
+    return ((revenue - cost) / cost).quantize(RATIO, rounding=ROUND_HALF_UP)
+
+
+# --- windows ------------------------------------------------------------------------------------
+
+
+def month_window(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    return as_of.replace(day=1), as_of
+
+
+def quarter_window(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    first_month = 3 * ((as_of.month - 1) // 3) + 1
+    return datetime.date(as_of.year, first_month, 1), as_of
+
+
+def t12m_window(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The 365 days ending on (and including) as_of (the ledger's T12M)."""
+    return window_start(as_of, T12M_DAYS), as_of
+
+
+def month_starts(as_of: datetime.date, months: int) -> list[datetime.date]:
+    """The first days of the `months` calendar months ending with as_of's month, oldest first."""
+    starts = []
+    year, month = as_of.year, as_of.month
+    for _ in range(months):
+        starts.append(datetime.date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return starts[::-1]
+
+
+def month_end(start: datetime.date) -> datetime.date:
+    return start.replace(day=calendar.monthrange(start.year, start.month)[1])

@@ -1,0 +1,193 @@
+"""Reads for costs and profit: per-customer P&L for any window in a fixed number of aggregate
+queries (one per source: sales, payment fees, cost entries, campaign shares), whatever the number
+of customers."""
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncMonth
+
+from custnotes.money import ZERO, MoneyField, money_sum
+from custnotes.permissions import scope_queryset
+from customers.models import Customer
+from transactions.models import Payment, Sale
+
+from .calculations import ProfitAndLoss, campaign_roi, month_starts
+from .choices import CostFamily
+from .models import Campaign, CampaignAllocation, CostCategory, CostEntry
+
+
+def pnl_by_customer(
+    *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date
+) -> dict[int, ProfitAndLoss]:
+    """{customer id: P&L over [start, end]} for the given customers (only those with any figure)."""
+    ids = customers.prefetch_related(None).order_by().values("pk")
+    figures: dict[int, dict] = defaultdict(dict)
+    for row in (
+        Sale.objects.filter(
+            customer__in=ids, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=end
+        )
+        .values("customer_id")
+        .annotate(revenue=money_sum("amount"), cogs=money_sum("cost_of_goods"))
+        .order_by()
+    ):
+        figures[row["customer_id"]].update(revenue=row["revenue"], cost_of_goods=row["cogs"])
+    for row in (
+        Payment.objects.filter(customer__in=ids, received_at__date__gte=start, received_at__date__lte=end)
+        .values("customer_id")
+        .annotate(fees=money_sum("fee"))
+        .order_by()
+    ):
+        figures[row["customer_id"]]["payment_fees"] = row["fees"]
+    costs = (
+        CostEntry.objects.filter(customer__in=ids, date__gte=start, date__lte=end)
+        .values("customer_id", family=F("category__family"))
+        .annotate(total=money_sum("amount"))
+        .order_by()
+    )
+    shares = (
+        CampaignAllocation.objects.filter(
+            customer__in=ids, campaign__starts_on__gte=start, campaign__starts_on__lte=end
+        )
+        .values("customer_id", family=F("campaign__category__family"))
+        .annotate(total=money_sum("amount"))
+        .order_by()
+    )
+    for row in [*costs, *shares]:
+        key = "marketing_cost" if row["family"] == CostFamily.MARKETING else "service_cost"
+        current = figures[row["customer_id"]]
+        current[key] = current.get(key, ZERO) + row["total"]
+    return {customer_id: ProfitAndLoss(**values) for customer_id, values in figures.items()}
+
+
+def customer_pnl(*, customer: Customer, start: datetime.date, end: datetime.date) -> ProfitAndLoss:
+    return pnl_by_customer(customers=Customer.objects.filter(pk=customer.pk), start=start, end=end).get(
+        customer.pk, ProfitAndLoss()
+    )
+
+
+def monthly_series(*, customer: Customer, as_of: datetime.date, months: int = 12) -> list[dict]:
+    """Revenue and costs (cost of goods, fees, marketing, service) by calendar month, oldest first."""
+    starts = month_starts(as_of, months)
+    first = starts[0]
+    series = {start: {"month": start, "revenue": ZERO, "costs": ZERO} for start in starts}
+
+    def add(rows, key):
+        for row in rows:
+            month = row["month"]
+            month = month.date() if isinstance(month, datetime.datetime) else month
+            if month in series:
+                series[month][key] += row["total"]
+
+    sales = Sale.objects.filter(
+        customer=customer, is_void=False, occurred_at__date__gte=first, occurred_at__date__lte=as_of
+    )
+    add(
+        sales.annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(total=money_sum("amount"))
+        .order_by(),
+        "revenue",
+    )
+    add(
+        sales.annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(total=money_sum("cost_of_goods"))
+        .order_by(),
+        "costs",
+    )
+    add(
+        Payment.objects.filter(customer=customer, received_at__date__gte=first, received_at__date__lte=as_of)
+        .annotate(month=TruncMonth("received_at"))
+        .values("month")
+        .annotate(total=money_sum("fee"))
+        .order_by(),
+        "costs",
+    )
+    add(
+        CostEntry.objects.filter(customer=customer, date__gte=first, date__lte=as_of)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(total=money_sum("amount"))
+        .order_by(),
+        "costs",
+    )
+    add(
+        CampaignAllocation.objects.filter(
+            customer=customer, campaign__starts_on__gte=first, campaign__starts_on__lte=as_of
+        )
+        .annotate(month=TruncMonth("campaign__starts_on"))
+        .values("month")
+        .annotate(total=money_sum("amount"))
+        .order_by(),
+        "costs",
+    )
+    return list(series.values())
+
+
+def cost_entry_list(*, user) -> QuerySet[CostEntry]:
+    return scope_queryset(CostEntry.objects.all(), user, "customer__").select_related(
+        "customer", "category", "author"
+    )
+
+
+def category_choices(*, user) -> QuerySet[CostCategory]:
+    """Active categories the user may book: marketing ones need costing.add_marketing_cost."""
+    queryset = CostCategory.objects.filter(is_active=True)
+    if not user.has_perm("costing.add_marketing_cost"):
+        queryset = queryset.filter(family=CostFamily.SERVICE)
+    return queryset
+
+
+def campaign_list(*, user) -> QuerySet[Campaign]:
+    """Campaigns with the revenue of their targets in the campaign period, in one query."""
+    revenue = (
+        Sale.objects.filter(
+            customer__campaigns=OuterRef("pk"),
+            is_void=False,
+            occurred_at__date__gte=OuterRef("starts_on"),
+            occurred_at__date__lte=OuterRef("ends_on"),
+        )
+        .values("customer__campaigns")
+        .annotate(total=money_sum("amount"))
+        .values("total")
+    )
+    return Campaign.objects.select_related("category").annotate(
+        target_revenue=Coalesce(
+            Subquery(revenue, output_field=MoneyField()), Value(0), output_field=MoneyField()
+        ),
+        target_count=Subquery(
+            Campaign.targets.through.objects.filter(campaign=OuterRef("pk"))
+            .values("campaign")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+    )
+
+
+def campaign_get(*, user, pk) -> Campaign:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(campaign_list(user=user), pk=pk)
+
+
+def campaign_report_row(campaign: Campaign) -> dict:
+    return {
+        "cost": campaign.total_cost,
+        "revenue": campaign.target_revenue,
+        "roi": campaign_roi(campaign.target_revenue, campaign.total_cost),
+    }
+
+
+def revenue_in_period(*, customers, start: datetime.date, end: datetime.date) -> dict[int, object]:
+    """{customer id: revenue in [start, end]} in one query (the weights of a revenue split)."""
+    return dict(
+        Sale.objects.filter(
+            customer__in=customers, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=end
+        )
+        .values("customer_id")
+        .annotate(total=money_sum("amount"))
+        .order_by()
+        .values_list("customer_id", "total")
+    )

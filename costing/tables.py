@@ -1,0 +1,102 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from custnotes.money import format_money
+from custnotes.tables import MoneyColumn, PercentColumn, format_percent
+
+from .models import Campaign, CostEntry
+
+
+class CostEntryTable(tables.Table):
+    date = tables.DateColumn(format="Y-m-d", verbose_name=_("date"))
+    customer = tables.Column(linkify=True, verbose_name=_("customer"), order_by=("customer__name",))
+    amount = MoneyColumn(verbose_name=_("amount"))
+    family = tables.Column(accessor="category__family", verbose_name=_("family"), orderable=False)
+
+    class Meta:
+        model = CostEntry
+        fields = ("date", "customer", "category", "family", "amount", "note", "author")
+        order_by = ("-date",)
+        empty_text = _("No costs recorded.")
+
+    def render_family(self, record):
+        return record.category.get_family_display()
+
+    def value_family(self, record):
+        return str(record.category.get_family_display())
+
+
+def _total(table, bound_column):
+    return format_money(getattr(table.totals, bound_column.name, None)) if table.totals else ""
+
+
+class ProfitabilityTable(tables.Table):
+    """One row per customer over the chosen window; every figure sortable; totals = sum of rows."""
+
+    name = tables.Column(
+        verbose_name=_("customer"), linkify=("customers:detail", {"pk": tables.A("pk")}), footer=_("Total")
+    )
+    team = tables.Column(verbose_name=_("team"))
+    industry = tables.Column(verbose_name=_("industry"))
+    customer_type = tables.Column(verbose_name=_("customer type"))
+    revenue = MoneyColumn(verbose_name=_("revenue"), footer=_total)
+    cost_of_goods = MoneyColumn(verbose_name=_("cost of goods"), footer=_total)
+    gross_margin = MoneyColumn(verbose_name=_("gross margin"), footer=_total)
+    payment_fees = MoneyColumn(verbose_name=_("payment fees"), footer=_total)
+    marketing_cost = MoneyColumn(verbose_name=_("marketing cost"), footer=_total)
+    service_cost = MoneyColumn(verbose_name=_("service cost"), footer=_total)
+    contribution_profit = MoneyColumn(verbose_name=_("contribution profit"), footer=_total)
+    margin_pct = PercentColumn(
+        verbose_name=_("margin %"),
+        footer=lambda table: format_percent(getattr(table.totals, "margin_pct", None)),
+    )
+    marketing_roi = PercentColumn(
+        verbose_name=_("marketing ROI"),
+        footer=lambda table: format_percent(getattr(table.totals, "marketing_roi", None)),
+    )
+
+    FIGURES = (
+        "revenue",
+        "cost_of_goods",
+        "gross_margin",
+        "payment_fees",
+        "marketing_cost",
+        "service_cost",
+        "contribution_profit",
+        "margin_pct",
+        "marketing_roi",
+    )
+
+    class Meta:
+        order_by = ("-contribution_profit",)
+        empty_text = _("No customers match these filters.")
+
+    def __init__(self, *args, totals=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.totals = totals
+
+
+class CampaignTable(tables.Table):
+    name = tables.Column(linkify=True, verbose_name=_("name"))
+    starts_on = tables.DateColumn(format="Y-m-d", verbose_name=_("starts on"))
+    ends_on = tables.DateColumn(format="Y-m-d", verbose_name=_("ends on"))
+    total_cost = MoneyColumn(verbose_name=_("cost"))
+    target_count = tables.Column(verbose_name=_("targets"))
+    target_revenue = MoneyColumn(verbose_name=_("revenue of targets in the period"))
+    roi = PercentColumn(verbose_name=_("ROI"), accessor="roi", orderable=False)
+
+    class Meta:
+        model = Campaign
+        fields = (
+            "name",
+            "category",
+            "starts_on",
+            "ends_on",
+            "allocation_rule",
+            "total_cost",
+            "target_count",
+            "target_revenue",
+            "roi",
+        )
+        order_by = ("-starts_on",)
+        empty_text = _("No campaigns yet.")

@@ -1,0 +1,213 @@
+"""Cost and profit pages. Thin: scope through selectors, writes through services."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
+from django_tables2 import RequestConfig
+
+from custnotes.excel import table_to_workbook, workbook_response
+from custnotes.forms import add_errors
+from custnotes.views import FilteredTableView
+from customers.selectors import customer_list
+from customers.views import CustomerScopedMixin
+
+from . import selectors, services
+from .calculations import ProfitAndLoss
+from .choices import CostFamily
+from .filtersets import CampaignFilterSet, CostEntryFilterSet, ProfitabilityFilterSet
+from .forms import CampaignForm, CostEntryForm, WindowForm
+from .tables import CampaignTable, CostEntryTable, ProfitabilityTable
+
+
+class CostEntryListView(PermissionRequiredMixin, FilteredTableView):
+    permission_required = "costing.view_costentry"
+    table_class = CostEntryTable
+    filterset_class = CostEntryFilterSet
+    title = gettext_lazy("Costs")
+    export_name = "costs"
+
+    def get_queryset(self):
+        return selectors.cost_entry_list(user=self.request.user)
+
+
+class CostEntryCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView):
+    """Record a cost for a customer. Sales book service costs; marketing costs need Finance,
+    Manager or Admin (costing.add_marketing_cost)."""
+
+    permission_required = "costing.add_costentry"
+    form_class = CostEntryForm
+    template_name = "costing/cost_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        category = form.cleaned_data["category"]
+        if category.family == CostFamily.MARKETING and not self.request.user.has_perm(
+            "costing.add_marketing_cost"
+        ):
+            form.add_error("category", _("Only Finance, Manager and Admin record marketing costs."))
+            return self.form_invalid(form)
+        try:
+            services.cost_entry_record(customer=self.customer, author=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Cost recorded."))
+        return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#costs")
+
+
+class ProfitabilityReportView(PermissionRequiredMixin, TemplateView):
+    """Every customer's P&L over a window, sortable by every figure, with totals and .xlsx export."""
+
+    permission_required = "costing.view_costentry"
+    template_name = "costing/profitability.html"
+
+    def get(self, request, *args, **kwargs):
+        window_form = WindowForm(request.GET or None)
+        start, end, _period = window_form.window()
+        filterset = ProfitabilityFilterSet(
+            request.GET or None, queryset=customer_list(user=request.user), user=request.user
+        )
+        customers = filterset.qs.select_related("team", "industry")
+        pnl = selectors.pnl_by_customer(customers=customers, start=start, end=end)
+        rows, totals = [], ProfitAndLoss()
+        for customer in customers:
+            figures = pnl.get(customer.pk, ProfitAndLoss())
+            totals += figures
+            rows.append(_row(customer, figures))
+        table = ProfitabilityTable(rows, totals=totals)
+        if request.GET.get("export") == "xlsx":
+            table.order_by = request.GET.get("sort") or table.order_by
+            totals_row = [str(_("Total")), "", "", ""] + [
+                getattr(totals, name) for name in ProfitabilityTable.FIGURES
+            ]
+            workbook = table_to_workbook(table, str(_("Profitability")), extra_rows=[totals_row])
+            return workbook_response(workbook, f"profitability-{start.isoformat()}-{end.isoformat()}.xlsx")
+        RequestConfig(request, paginate={"per_page": 50}).configure(table)
+        query = request.GET.copy()
+        query["export"] = "xlsx"
+        return self.render_to_response(
+            self.get_context_data(
+                table=table,
+                filter=filterset,
+                window_form=window_form,
+                start=start,
+                end=end,
+                totals=totals,
+                export_query=query.urlencode(),
+                title=_("Profitability"),
+            )
+        )
+
+
+def _row(customer, figures: ProfitAndLoss) -> dict:
+    return {
+        "pk": customer.pk,
+        "name": customer.name,
+        "team": customer.team.name,
+        "industry": str(customer.industry or ""),
+        "customer_type": customer.get_customer_type_display(),
+        "revenue": figures.revenue,
+        "cost_of_goods": figures.cost_of_goods,
+        "gross_margin": figures.gross_margin,
+        "payment_fees": figures.payment_fees,
+        "marketing_cost": figures.marketing_cost,
+        "service_cost": figures.service_cost,
+        "contribution_profit": figures.contribution_profit,
+        "margin_pct": figures.margin_pct,
+        "marketing_roi": figures.marketing_roi,
+    }
+
+
+class CampaignListView(PermissionRequiredMixin, FilteredTableView):
+    """The campaign report: cost, targets, revenue of the targets in the period, ROI."""
+
+    permission_required = "costing.view_campaign"
+    table_class = CampaignTable
+    filterset_class = CampaignFilterSet
+    title = gettext_lazy("Campaigns")
+    export_name = "campaigns"
+    create_label = gettext_lazy("New campaign")
+
+    def get_queryset(self):
+        return selectors.campaign_list(user=self.request.user)
+
+    def get_create_url(self):
+        return (
+            reverse("costing:campaign-create") if self.request.user.has_perm("costing.add_campaign") else None
+        )
+
+
+class CampaignDetailView(PermissionRequiredMixin, TemplateView):
+    permission_required = "costing.view_campaign"
+    template_name = "costing/campaign_detail.html"
+
+    def get_context_data(self, **kwargs):
+        campaign = selectors.campaign_get(user=self.request.user, pk=self.kwargs["pk"])
+        visible = customer_list(user=self.request.user).prefetch_related(None).values("pk")
+        allocations = (
+            campaign.allocations.select_related("customer")
+            .filter(customer__in=visible)
+            .order_by("-amount", "customer__name")
+        )
+        return super().get_context_data(
+            campaign=campaign,
+            report=selectors.campaign_report_row(campaign),
+            allocations=allocations,
+            can_change=self.request.user.has_perm("costing.change_campaign"),
+            **kwargs,
+        )
+
+
+class CampaignFormView(PermissionRequiredMixin, FormView):
+    form_class = CampaignForm
+    template_name = "costing/campaign_form.html"
+
+    def get_permission_required(self):
+        return ["costing.change_campaign" if "pk" in self.kwargs else "costing.add_campaign"]
+
+    def dispatch(self, request, *args, **kwargs):
+        self.campaign = None
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.campaign = selectors.campaign_get(user=request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        if not self.campaign:
+            today = timezone.localdate()
+            return {"starts_on": today.replace(day=1), "ends_on": today}
+        c = self.campaign
+        return {
+            "name": c.name,
+            "starts_on": c.starts_on,
+            "ends_on": c.ends_on,
+            "total_cost": c.total_cost,
+            "category": c.category,
+            "allocation_rule": c.allocation_rule,
+            "note": c.note,
+            "targets": list(c.targets.values_list("pk", flat=True)),
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(campaign=self.campaign, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            campaign = services.campaign_save(
+                campaign=self.campaign, user=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Campaign saved and its cost allocated."))
+        return redirect(campaign)
