@@ -29,6 +29,8 @@ _LEDGER_READ = [
     "costing.view_costentry",
     "costing.view_costcategory",
     "costing.view_campaign",
+    "valuation.view_customervaluation",
+    "valuation.view_valuationrun",
 ]
 # Marketing costs and campaigns: Finance, Manager, Admin. Service costs: also Sales.
 _MARKETING = [
@@ -68,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         *_MARKETING,
         "costing.delete_costentry",
         "costing.delete_campaign",
+        "valuation.run_valuation",
     ],
     # Manager: sees everything, changes little (notes; industry outlook).
     MANAGER: [
@@ -76,6 +79,8 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         *_MARKETING,
         "customers.view_all_customers",
         "customers.change_industry",
+        "valuation.run_valuation",
+        "valuation.check_model",
     ],
     # Admin: everything.
     ADMIN: "__all__",

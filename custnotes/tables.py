@@ -28,6 +28,8 @@ def format_percent(value) -> str:
     """A ratio as a percentage to 0.1 (0.1234 -> 12.3 %); — when there is no figure."""
     if value is None:
         return "—"
+    if isinstance(value, float):
+        value = Decimal(repr(value))
     return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} %"
 
 

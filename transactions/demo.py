@@ -33,8 +33,12 @@ def load(*, stdout=None):
     sales_count = payments_count = 0
     for customer in Customer.objects.exclude(customer_type="prospect").order_by("pk"):
         big = customer.credit_limit >= 1000000
-        for _ in range(rng.randint(3, 12)):
-            days_ago = rng.randint(1, 540)
+        # Each customer buys at its own pace from its first sale on; about a third stopped buying
+        # some time ago (what the purchase model should notice).
+        first = rng.randint(200, 540)
+        last = rng.randint(120, first - 30) if rng.random() < 0.35 else 1
+        for _ in range(rng.randint(1, 14)):
+            days_ago = rng.randint(last, first)
             occurred = now - datetime.timedelta(days=days_ago, hours=rng.randint(0, 8))
             amount = (
                 Decimal(rng.randint(50000 if big else 2000, 900000 if big else 90000))

@@ -4,4 +4,31 @@ from django.utils.translation import gettext_lazy as _
 
 class ValuationConfig(AppConfig):
     name = "valuation"
-    verbose_name = _("Valuation")
+    verbose_name = _("Customer value")
+
+    def ready(self):
+        from custnotes.registry import NavItem, NotebookSection, Schedule, registry
+
+        from . import notebook
+
+        registry.add_nav(
+            NavItem(_("Value"), "valuation:report", 40, "valuation.view_customervaluation", "gem")
+        )
+        registry.add_section(
+            NotebookSection(
+                key="value",
+                title=_("Customer value"),
+                template="valuation/sections/value.html",
+                context=notebook.value_context,
+                order=40,
+                permission="valuation.view_customervaluation",
+            )
+        )
+        registry.add_schedule(
+            Schedule(
+                name="valuation: monthly re-scoring",
+                task="valuation.monthly",
+                crontab={"minute": "30", "hour": "3", "day_of_month": "1"},
+                description=_("Scores every customer's value on the first of the month."),
+            )
+        )

@@ -1,0 +1,371 @@
+"""Customer value (DESIGN.md "Definitions"): the purchase model, RFM, potential value and tiers.
+
+Pure and vectorised: numpy arrays in, numpy arrays out, no database.
+
+- BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way"): a customer makes
+  purchases at rate λ ~ Gamma(r, α) while alive, and after each purchase drops out with
+  probability p ~ Beta(a, b). Data per customer: x = purchases after the first, t_x = time of the
+  last purchase, T = time from the first purchase to the as-of date (all from the first purchase).
+- Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV"): the mean value of a customer's repeat
+  purchases, with parameters p, q, v, fitted on customers with x > 0.
+Both are fitted by maximum likelihood in log space (no overflow for large x or T).
+"""
+
+import datetime
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+from scipy import optimize, special
+
+DAYS_PER_UNIT = {"days": 1, "weeks": 7}
+HORIZON_DAYS = 365  # "the next 12 months"
+GROWTH_FACTORS = {
+    1: Decimal("0.8"),
+    2: Decimal("0.9"),
+    3: Decimal("1.0"),
+    4: Decimal("1.15"),
+    5: Decimal("1.3"),
+}
+MIN_CUSTOMERS_BGNBD = 5  # fewer customers with a first purchase: no fit
+MIN_CUSTOMERS_GG = 3  # fewer customers with repeat purchases: no spend model
+
+
+# --- the repeat-purchase summary ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Per customer, in `unit`s: x (repeat purchases), t_x, T, and the mean repeat purchase value."""
+
+    customer_ids: np.ndarray
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+    mean_value: np.ndarray  # mean amount of the repeat purchase days; 0 where x == 0
+    unit: str = "weeks"
+
+
+def purchase_summary(
+    purchases: Sequence[tuple[int, datetime.date, Decimal]], as_of: datetime.date, unit: str = "weeks"
+) -> Summary:
+    """Build (x, t_x, T, mean repeat value) from (customer id, day, amount) rows up to as_of.
+
+    A purchase is a calendar day with at least one sale: rows of the same customer and day merge,
+    their amounts summed. Rows after as_of are ignored.
+    """
+    per_unit = DAYS_PER_UNIT[unit]
+    days: dict[int, dict[datetime.date, Decimal]] = {}
+    for customer_id, day, amount in purchases:
+        if day > as_of:
+            continue
+        bucket = days.setdefault(customer_id, {})
+        bucket[day] = bucket.get(day, Decimal(0)) + amount
+    ids, xs, txs, Ts, means = [], [], [], [], []
+    for customer_id in sorted(days):
+        ordered = sorted(days[customer_id].items())
+        first = ordered[0][0]
+        repeat = ordered[1:]
+        ids.append(customer_id)
+        xs.append(len(repeat))
+        txs.append((ordered[-1][0] - first).days / per_unit)
+        Ts.append((as_of - first).days / per_unit)
+        means.append(float(sum(a for _d, a in repeat) / len(repeat)) if repeat else 0.0)
+    return Summary(
+        np.array(ids, dtype=np.int64),
+        np.array(xs, dtype=float),
+        np.array(txs, dtype=float),
+        np.array(Ts, dtype=float),
+        np.array(means, dtype=float),
+        unit,
+    )
+
+
+# --- BG/NBD ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BgNbdParams:
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+
+def bgnbd_log_likelihood(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Each customer's log-likelihood under BG/NBD (FHL 2005, eq. 6), computed in log space."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    gammaln, betaln = special.gammaln, special.betaln
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
+    alive = -(r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dropped = np.where(
+            x > 0,
+            np.log(a) - np.log(np.where(x > 0, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
+    return common + np.logaddexp(alive, dropped)
+
+
+def _fit(objective, start: Sequence[float]) -> tuple[np.ndarray, float]:
+    """Minimise over log-parameters (so every parameter stays positive); Nelder-Mead then refine."""
+    result = optimize.minimize(
+        objective,
+        np.log(start),
+        method="Nelder-Mead",
+        options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9},
+    )
+    refined = optimize.minimize(objective, result.x, method="L-BFGS-B")
+    best = refined if refined.success and refined.fun <= result.fun else result
+    return np.exp(best.x), float(best.fun)
+
+
+def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[BgNbdParams, float]:
+    """Maximum-likelihood BG/NBD parameters and the total log-likelihood."""
+
+    def objective(log_params):
+        params = BgNbdParams(*np.exp(np.clip(log_params, -20, 20)))
+        value = -bgnbd_log_likelihood(params, x, t_x, T).sum()
+        return value if np.isfinite(value) else 1e300
+
+    scale = max(float(np.mean(T)), 1.0)
+    values, negative_ll = _fit(objective, [1.0, scale, 1.0, 1.0])
+    return BgNbdParams(*values), -negative_ll
+
+
+def p_alive(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """P(still alive | x, t_x, T); 1 for customers with no repeat purchase (FHL 2005, eq. 11)."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_odds_dead = (
+            np.log(a)
+            - np.log(np.where(x > 0, b + x - 1, 1.0))
+            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+        )
+    return np.where(x > 0, special.expit(-log_odds_dead), 1.0)
+
+
+def expected_purchases(
+    params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """E[purchases in the next t units | x, t_x, T] (FHL 2005, eq. 10)."""
+    r, alpha, b = params.r, params.alpha, params.b
+    a = _off_one(params.a)
+    z = t / (alpha + T + t)
+    log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
+    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+    numerator = (a + b + x - 1) / (a - 1) * (1 - np.exp(log_ratio) * hyp)
+    return numerator * p_alive(params, x, t_x, T)
+
+
+def expected_purchases_new(params: BgNbdParams, t: np.ndarray) -> np.ndarray:
+    """E[X(t)] for a customer just acquired (FHL 2005, eq. 7): the population's expected repeat
+    purchases in the first t units, used for the holdout check's cumulative curve."""
+    r, alpha, b = params.r, params.alpha, params.b
+    a = _off_one(params.a)
+    t = np.asarray(t, dtype=float)
+    hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
+    return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
+
+
+def _off_one(a: float) -> float:
+    """The closed forms hold for every a > 0 but divide by a − 1: step off the removable point."""
+    return a + 1e-9 if abs(a - 1) < 1e-9 else a
+
+
+# --- Gamma-Gamma --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GammaGammaParams:
+    p: float
+    q: float
+    v: float
+
+
+def gamma_gamma_log_likelihood(params: GammaGammaParams, x: np.ndarray, mean_value: np.ndarray) -> np.ndarray:
+    """Each customer's log-likelihood of their mean repeat value m̄ given x (FHL 2005b, eq. 4)."""
+    p, q, v = params.p, params.q, params.v
+    gammaln = special.gammaln
+    return (
+        gammaln(p * x + q)
+        - gammaln(p * x)
+        - gammaln(q)
+        + q * np.log(v)
+        + (p * x - 1) * np.log(mean_value)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(x * mean_value + v)
+    )
+
+
+def fit_gamma_gamma(x: np.ndarray, mean_value: np.ndarray) -> tuple[GammaGammaParams, float]:
+    mask = (x > 0) & (mean_value > 0)
+    xs, ms = x[mask], mean_value[mask]
+
+    def objective(log_params):
+        params = GammaGammaParams(*np.exp(np.clip(log_params, -20, 20)))
+        value = -gamma_gamma_log_likelihood(params, xs, ms).sum()
+        return value if np.isfinite(value) else 1e300
+
+    values, negative_ll = _fit(objective, [1.0, 2.0, max(float(np.mean(ms)), 1.0)])
+    return GammaGammaParams(*values), -negative_ll
+
+
+def expected_average_value(params: GammaGammaParams, x: np.ndarray, mean_value: np.ndarray) -> np.ndarray:
+    """E[M | x, m̄] = p (v + x m̄) / (p x + q − 1); for x = 0 the population mean p v / (q − 1).
+    NaN where the denominator is not positive (the model's mean spend is unbounded there)."""
+    p, q, v = params.p, params.q, params.v
+    denominator = p * x + q - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            denominator > 0, p * (v + x * mean_value) / np.where(denominator > 0, denominator, 1), np.nan
+        )
+
+
+# --- value, RFM, tiers --------------------------------------------------------------------------
+
+
+def horizon_units(unit: str) -> float:
+    return HORIZON_DAYS / DAYS_PER_UNIT[unit]
+
+
+def to_money(value: float) -> Decimal:
+    return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def predicted_value(expected_count: float, expected_value: Decimal, margin_ratio: Decimal) -> Decimal:
+    """Predicted 12-month value = expected purchases × expected value × margin ratio, to the fen."""
+    return (Decimal(repr(float(expected_count))) * expected_value * margin_ratio).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def margin_ratio(gross_margin: Decimal, revenue: Decimal, portfolio_ratio: Decimal) -> Decimal:
+    """The customer's T12M gross margin / revenue, else the portfolio's."""
+    if revenue > 0:
+        return gross_margin / revenue
+    return portfolio_ratio
+
+
+def potential_value(predicted: Decimal, outlook_factor: Decimal, growth_rating: int) -> Decimal:
+    """Potential value = predicted 12-month value × industry outlook factor × growth factor."""
+    return (predicted * outlook_factor * GROWTH_FACTORS[growth_rating]).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def quintile_scores(values: Sequence, *, higher_is_better: bool = True) -> list[int]:
+    """Scores 1..5 by quintile: 1 + ⌊5 × (share of the others that this value beats)⌋.
+
+    Ties get the same score. For recency (days since the last sale) fewer days is better: pass
+    higher_is_better=False.
+    """
+    array = np.asarray([float(v) for v in values])
+    n = len(array)
+    if n == 0:
+        return []
+    ordered = np.sort(array)
+    if higher_is_better:
+        beaten = np.searchsorted(ordered, array, side="left")  # values strictly lower
+    else:
+        beaten = n - np.searchsorted(ordered, array, side="right")  # values strictly higher
+    return [int(min(5, 1 + (5 * int(k)) // n)) for k in beaten]
+
+
+SEGMENTS = ("champions", "loyal", "potential_loyalist", "new", "at_risk", "cant_lose", "hibernating", "lost")
+
+
+def rfm_segment(r: int, f: int) -> str:
+    """The usual segment map on recency and frequency scores (each 1..5); covers all 25 cells."""
+    if r == 5 and f >= 4:
+        return "champions"
+    if r >= 3 and f >= 4:
+        return "loyal"
+    if r >= 4 and f == 1:
+        return "new"
+    if r >= 4 or (r == 3 and f == 3):
+        return "potential_loyalist"
+    if r <= 2 and f == 5:
+        return "cant_lose"
+    if r <= 2 and f >= 3:
+        return "at_risk"
+    if r == 1:
+        return "lost"
+    return "hibernating"
+
+
+def value_tiers(values: Sequence[Decimal]) -> list[str]:
+    """A/B/C/D by percentile of value: top 10 % A, next 20 % B, next 40 % C, rest D.
+
+    A customer's place is the share of customers with a strictly greater value, so ties share a tier.
+    """
+    array = np.asarray([float(v) for v in values])
+    n = len(array)
+    if n == 0:
+        return []
+    ordered = np.sort(array)
+    above = n - np.searchsorted(ordered, array, side="right")
+    tiers = []
+    for k in above:
+        share = k / n
+        tiers.append("A" if share < 0.10 else "B" if share < 0.30 else "C" if share < 0.70 else "D")
+    return tiers
+
+
+@dataclass(frozen=True)
+class HoldoutResult:
+    """Predicted vs actual cumulative repeat purchases per period of the holdout."""
+
+    periods: list[int] = field(default_factory=list)
+    predicted: list[float] = field(default_factory=list)
+    actual: list[int] = field(default_factory=list)
+
+    @property
+    def error(self) -> float | None:
+        """Relative error of the total over the holdout: (predicted − actual) / actual."""
+        if not self.actual or self.actual[-1] == 0:
+            return None
+        return (self.predicted[-1] - self.actual[-1]) / self.actual[-1]
+
+
+def holdout_curve(
+    params: BgNbdParams,
+    summary: Summary,
+    holdout_days_by_customer: dict[int, list[float]],
+    holdout_length: float,
+) -> HoldoutResult:
+    """Cumulative predicted (Σ conditional expectations) and actual repeat purchases at the end of
+    each whole period of the holdout. `holdout_days_by_customer` gives, per customer of the
+    calibration, the times (in units after the calibration end) of their holdout purchases."""
+    periods = list(range(1, math.floor(holdout_length) + 1))
+    predicted, actual = [], []
+    for t in periods:
+        expected = expected_purchases(params, float(t), summary.x, summary.t_x, summary.T)
+        predicted.append(float(np.nansum(expected)))
+        actual.append(sum(1 for times in holdout_days_by_customer.values() for s in times if s <= t))
+    return HoldoutResult(periods, predicted, actual)
+
+
+def changes_between(previous: dict | None, current: dict) -> list[tuple[str, dict]]:
+    """What changed from one snapshot to the next, as (kind, values) for the page to word:
+    ("segment", {from, to, days}), ("tier", {from, to}); empty when nothing did.
+    Snapshots are dicts with segment, tier and recency_days."""
+    if not previous:
+        return []
+    changes = []
+    if previous.get("segment") != current.get("segment") and current.get("segment"):
+        changes.append(
+            (
+                "segment",
+                {
+                    "from": previous.get("segment"),
+                    "to": current["segment"],
+                    "days": current.get("recency_days"),
+                },
+            )
+        )
+    if previous.get("tier") != current.get("tier") and current.get("tier"):
+        changes.append(("tier", {"from": previous.get("tier"), "to": current["tier"]}))
+    return changes

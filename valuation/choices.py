@@ -1,0 +1,41 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Segment(models.TextChoices):
+    CHAMPIONS = "champions", _("Champions")
+    LOYAL = "loyal", _("Loyal")
+    POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalist")
+    NEW = "new", _("New")
+    AT_RISK = "at_risk", _("At risk")
+    CANT_LOSE = "cant_lose", _("Can't lose")
+    HIBERNATING = "hibernating", _("Hibernating")
+    LOST = "lost", _("Lost")
+
+
+class Tier(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+
+
+class TimeUnit(models.TextChoices):
+    DAYS = "days", _("days")
+    WEEKS = "weeks", _("weeks")
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class HistoryNote(models.TextChoices):
+    """Why a customer has no model figures: never an invented number."""
+
+    NONE = "", ""
+    NO_PURCHASES = "no_purchases", _("Not enough history: no purchase yet")
+    FIRST_PURCHASE_TODAY = "first_today", _("Not enough history: first purchase on the as-of date")
+    NO_MODEL = "no_model", _("Not enough history in the portfolio to fit the purchase model")
+    NO_SPEND_MODEL = "no_spend", _("Not enough repeat purchases to estimate the value of a purchase")

@@ -1,0 +1,67 @@
+import datetime
+import json as jsonlib
+
+from django.core.management.base import BaseCommand, CommandError
+
+from valuation import services
+
+from .rescore import parse_date
+
+
+class Command(BaseCommand):
+    help = "Fit BG/NBD and Gamma-Gamma on the purchase history up to a date and print the parameters."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", type=parse_date, required=True, help="YYYY-MM-DD")
+        parser.add_argument("--unit", choices=["days", "weeks"], default="weeks")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument(
+            "--holdout-until",
+            type=parse_date,
+            default=None,
+            help="YYYY-MM-DD: fit up to --as-of, predict up to this date, compare with what happened",
+        )
+
+    def handle(
+        self, *args, as_of: datetime.date, unit: str, json: bool = False, holdout_until=None, **options
+    ):
+        fit = services.model_fit(as_of=as_of, unit=unit)
+        if not fit["params"]:
+            raise CommandError(
+                f"not enough purchase history up to {as_of} to fit the model ({fit['customers']} customers)"
+            )
+        out = {
+            "as_of": as_of.isoformat(),
+            "unit": unit,
+            **{k: fit["params"].get(k) for k in ("r", "alpha", "a", "b", "p", "q", "v")},
+            "bgnbd_log_likelihood": fit["bgnbd_ll"],
+            "gamma_gamma_log_likelihood": fit["gg_ll"],
+            "customers": fit["customers"],
+            "gamma_gamma_customers": fit["gg_customers"],
+        }
+        if holdout_until is not None:
+            if holdout_until <= as_of:
+                raise CommandError("--holdout-until must be after --as-of")
+            holdout = services.holdout_check(calibration_end=as_of, holdout_end=holdout_until, unit=unit)
+            out["holdout"] = {
+                "periods": holdout.periods,
+                "predicted": [round(v, 3) for v in holdout.predicted],
+                "actual": holdout.actual,
+                "error": holdout.error,
+            }
+        if json:
+            self.stdout.write(_dumps(out))
+            return
+        for key, value in out.items():
+            if key != "holdout":
+                self.stdout.write(f"{key}: {value}")
+        if "holdout" in out:
+            self.stdout.write(f"holdout error (total): {out['holdout']['error']}")
+            for t, p, a in zip(
+                out["holdout"]["periods"], out["holdout"]["predicted"], out["holdout"]["actual"], strict=True
+            ):
+                self.stdout.write(f"  {unit[:-1]} {t}: predicted {p:.2f}, actual {a}")
+
+
+def _dumps(data) -> str:
+    return jsonlib.dumps(data, ensure_ascii=False, indent=2)

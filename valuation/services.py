@@ -1,0 +1,275 @@
+"""The valuation run: fit the purchase model on the whole portfolio, score customers in chunks
+(each chunk a worker task when fanned out over Celery), then rank the portfolio (RFM, tiers).
+
+Every step is idempotent: a chunk that is delivered twice (a worker restarted mid-run) rewrites
+the same rows, and the finishing step runs once.
+"""
+
+import datetime
+import time
+from decimal import Decimal
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from costing.selectors import pnl_by_customer
+from custnotes.money import ZERO, money_sum
+from customers.models import Customer
+from transactions.calculations import T12M_DAYS, window_start
+from transactions.models import Sale
+
+from . import calculations as calc
+from . import selectors
+from .choices import HistoryNote, RunStatus
+from .models import CustomerValuation, ValuationChunk, ValuationRun
+
+CHUNK_SIZE = 2000
+
+
+@transaction.atomic
+def valuation_prepare(
+    *, as_of: datetime.date, unit: str = "weeks", chunk_size: int = CHUNK_SIZE
+) -> ValuationRun:
+    """Start (or restart) the run for `as_of`: fit the models and cut the customers into chunks."""
+    started = time.monotonic()
+    run, _created = ValuationRun.objects.select_for_update().get_or_create(as_of=as_of)
+    run.valuations.all().delete()
+    run.chunks.all().delete()
+    fit = model_fit(as_of=as_of, unit=unit)
+    start = window_start(as_of, T12M_DAYS)
+    totals = Sale.objects.filter(
+        is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of
+    ).aggregate(revenue=money_sum("amount"), cogs=money_sum("cost_of_goods"))
+    revenue = totals["revenue"]
+    portfolio_ratio = (revenue - totals["cogs"]) / revenue if revenue > 0 else Decimal(1)
+    ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+    chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+    run.unit = unit
+    run.status = RunStatus.RUNNING
+    run.params = {**fit["params"], "portfolio_margin_ratio": str(portfolio_ratio), "unit": unit}
+    run.bgnbd_log_likelihood = fit["bgnbd_ll"]
+    run.gg_log_likelihood = fit["gg_ll"]
+    run.fitted_customers = fit["customers"]
+    run.customers = len(ids)
+    run.chunks_total = len(chunks)
+    run.chunks_done = 0
+    run.error = ""
+    run.finished_at = None
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    run.save()
+    ValuationChunk.objects.bulk_create(
+        ValuationChunk(run=run, index=index, customer_ids=chunk) for index, chunk in enumerate(chunks)
+    )
+    return run
+
+
+def model_fit(*, as_of: datetime.date, unit: str = "weeks") -> dict:
+    """Fit BG/NBD and Gamma-Gamma on the purchase history up to as_of."""
+    summary = calc.purchase_summary(selectors.purchase_days(as_of=as_of), as_of, unit)
+    usable = summary.T > 0
+    result = {
+        "params": {},
+        "bgnbd_ll": None,
+        "gg_ll": None,
+        "customers": int(usable.sum()),
+        "gg_customers": 0,
+    }
+    if usable.sum() < calc.MIN_CUSTOMERS_BGNBD or not (summary.x[usable] > 0).any():
+        return result
+    bg, bg_ll = calc.fit_bgnbd(summary.x[usable], summary.t_x[usable], summary.T[usable])
+    result["params"].update(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b)
+    result["bgnbd_ll"] = bg_ll
+    repeaters = usable & (summary.x > 0) & (summary.mean_value > 0)
+    result["gg_customers"] = int(repeaters.sum())
+    if repeaters.sum() >= calc.MIN_CUSTOMERS_GG:
+        gg, gg_ll = calc.fit_gamma_gamma(summary.x[repeaters], summary.mean_value[repeaters])
+        result["params"].update(p=gg.p, q=gg.q, v=gg.v)
+        result["gg_ll"] = gg_ll
+    return result
+
+
+def valuation_score_chunk(*, run_id: int, index: int) -> bool:
+    """Score one chunk's customers; returns True when this chunk completed the run's scoring."""
+    with transaction.atomic():
+        chunk = (
+            ValuationChunk.objects.select_for_update().select_related("run").get(run_id=run_id, index=index)
+        )
+        if chunk.done:
+            return False
+        run = chunk.run
+        rows = score_customers(run=run, customer_ids=chunk.customer_ids)
+        CustomerValuation.objects.filter(run=run, customer_id__in=chunk.customer_ids).delete()
+        CustomerValuation.objects.bulk_create(rows, batch_size=1000)
+        chunk.done = True
+        chunk.save(update_fields=["done"])
+        ValuationRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
+    return not ValuationChunk.objects.filter(run_id=run_id, done=False).exists()
+
+
+def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[CustomerValuation]:
+    """Each customer's figures as of the run's date, set-based: a fixed number of queries."""
+    as_of, unit, params = run.as_of, run.unit, run.params
+    summary = calc.purchase_summary(
+        selectors.purchase_days(as_of=as_of, customer_ids=customer_ids), as_of, unit
+    )
+    index = {int(cid): i for i, cid in enumerate(summary.customer_ids)}
+    horizon = calc.horizon_units(unit)
+    bg = calc.BgNbdParams(params["r"], params["alpha"], params["a"], params["b"]) if "r" in params else None
+    gg = calc.GammaGammaParams(params["p"], params["q"], params["v"]) if "p" in params else None
+    alive = expected = values = None
+    if bg is not None and len(summary.x):
+        alive = calc.p_alive(bg, summary.x, summary.t_x, summary.T)
+        expected = calc.expected_purchases(bg, horizon, summary.x, summary.t_x, summary.T)
+    if gg is not None and len(summary.x):
+        values = calc.expected_average_value(gg, summary.x, summary.mean_value)
+
+    start = window_start(as_of, T12M_DAYS)
+    customers = Customer.objects.filter(pk__in=customer_ids).select_related("industry")
+    pnl = pnl_by_customer(customers=Customer.objects.filter(pk__in=customer_ids), start=start, end=as_of)
+    t12m = {
+        row["customer_id"]: row
+        for row in Sale.objects.filter(
+            customer_id__in=customer_ids,
+            is_void=False,
+            occurred_at__date__gte=start,
+            occurred_at__date__lte=as_of,
+        )
+        .values("customer_id")
+        .annotate(revenue=money_sum("amount"), count=Count("pk"))
+        .order_by()
+    }
+    last_days = {}
+    for cid in customer_ids:
+        i = index.get(cid)
+        if i is not None:
+            last_days[cid] = (summary.T[i] - summary.t_x[i]) * calc.DAYS_PER_UNIT[unit]
+    portfolio_ratio = Decimal(params.get("portfolio_margin_ratio", "1"))
+    rows = []
+    for customer in customers:
+        figures = pnl.get(customer.pk)
+        revenue = figures.revenue if figures else ZERO
+        row = CustomerValuation(
+            run=run,
+            customer=customer,
+            as_of=as_of,
+            current_value=revenue,
+            t12m_purchases=t12m.get(customer.pk, {}).get("count", 0),
+            t12m_gross_margin=figures.gross_margin if figures else ZERO,
+            t12m_contribution=figures.contribution_profit if figures else ZERO,
+            recency_days=round(last_days[customer.pk]) if customer.pk in last_days else None,
+        )
+        i = index.get(customer.pk)
+        if i is None:
+            row.history_note = HistoryNote.NO_PURCHASES
+        elif summary.T[i] <= 0:
+            row.history_note = HistoryNote.FIRST_PURCHASE_TODAY
+        elif bg is None:
+            row.history_note = HistoryNote.NO_MODEL
+        else:
+            row.p_alive = float(alive[i])
+            if np.isfinite(expected[i]):
+                row.expected_purchases = float(expected[i])
+            if values is not None and np.isfinite(values[i]):
+                row.expected_value = calc.to_money(values[i])
+            if row.expected_value is None:
+                row.history_note = HistoryNote.NO_SPEND_MODEL
+            if row.expected_purchases is not None and row.expected_value is not None:
+                ratio = calc.margin_ratio(row.t12m_gross_margin, revenue, portfolio_ratio)
+                row.predicted_value = calc.predicted_value(row.expected_purchases, row.expected_value, ratio)
+                factor = customer.industry.effective_outlook_factor if customer.industry else Decimal("1.00")
+                row.potential_value = calc.potential_value(
+                    row.predicted_value, factor, customer.growth_rating
+                )
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def valuation_finish(*, run_id: int) -> ValuationRun:
+    """Rank the portfolio once every chunk is scored: RFM scores and segments among customers with
+    a sale in the T12M window, value tiers over everyone; then mark the run done."""
+    run = ValuationRun.objects.select_for_update().get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return run
+    rows = list(CustomerValuation.objects.filter(run=run).order_by("customer_id"))
+    active = [row for row in rows if row.t12m_purchases > 0]
+    r_scores = calc.quintile_scores([row.recency_days for row in active], higher_is_better=False)
+    f_scores = calc.quintile_scores([row.t12m_purchases for row in active])
+    m_scores = calc.quintile_scores([row.current_value for row in active])
+    for row, r, f, m in zip(active, r_scores, f_scores, m_scores, strict=True):
+        row.r_score, row.f_score, row.m_score = r, f, m
+        row.segment = calc.rfm_segment(r, f)
+    for row in rows:
+        if row.t12m_purchases == 0:
+            row.r_score = row.f_score = row.m_score = None
+            # Bought before, but not in the last 12 months: lost. Never bought: no segment.
+            row.segment = "lost" if row.recency_days is not None else ""
+    tiers = calc.value_tiers([row.current_value + (row.potential_value or ZERO) for row in rows])
+    for row, tier in zip(rows, tiers, strict=True):
+        row.tier = tier
+    CustomerValuation.objects.bulk_update(
+        rows, ["r_score", "f_score", "m_score", "segment", "tier"], batch_size=1000
+    )
+    run.status = RunStatus.DONE
+    run.finished_at = timezone.now()
+    run.duration_ms = int((run.finished_at - run.started_at).total_seconds() * 1000)
+    run.save()
+    return run
+
+
+def valuation_run(*, as_of: datetime.date, unit: str = "weeks", chunk_size: int = CHUNK_SIZE) -> ValuationRun:
+    """The whole run in this process (commands, tests, small portfolios)."""
+    run = valuation_prepare(as_of=as_of, unit=unit, chunk_size=chunk_size)
+    for index in range(run.chunks_total):
+        valuation_score_chunk(run_id=run.pk, index=index)
+    return valuation_finish(run_id=run.pk)
+
+
+@transaction.atomic
+def valuation_rescore_customer(*, customer: Customer, as_of: datetime.date) -> CustomerValuation | None:
+    """Re-score one customer in the run of `as_of` with that run's fitted model, ranking it against
+    the run's other customers. Returns None when there is no finished run for that date."""
+    run = ValuationRun.objects.filter(as_of=as_of, status=RunStatus.DONE).first()
+    if run is None:
+        return None
+    (row,) = score_customers(run=run, customer_ids=[customer.pk])
+    others = CustomerValuation.objects.filter(run=run).exclude(customer=customer)
+    active = list(
+        others.filter(t12m_purchases__gt=0).values_list("recency_days", "t12m_purchases", "current_value")
+    )
+    if row.t12m_purchases > 0:
+        r = calc.quintile_scores([*(a[0] for a in active), row.recency_days], higher_is_better=False)[-1]
+        f = calc.quintile_scores([*(a[1] for a in active), row.t12m_purchases])[-1]
+        m = calc.quintile_scores([*(a[2] for a in active), row.current_value])[-1]
+        row.r_score, row.f_score, row.m_score, row.segment = r, f, m, calc.rfm_segment(r, f)
+    else:
+        row.segment = "lost" if row.recency_days is not None else ""
+    values = [c + (p or ZERO) for c, p in others.values_list("current_value", "potential_value")]
+    row.tier = calc.value_tiers([*values, row.current_value + (row.potential_value or ZERO)])[-1]
+    CustomerValuation.objects.filter(run=run, customer=customer).delete()
+    row.save()
+    return row
+
+
+def holdout_check(
+    *, calibration_end: datetime.date, holdout_end: datetime.date, unit: str = "weeks"
+) -> calc.HoldoutResult:
+    """Fit on the purchases up to calibration_end, predict the holdout period, compare with what the
+    same customers actually bought (repeat purchase days) in it, period by period."""
+    purchases = selectors.purchase_days(as_of=holdout_end)
+    calibration = [row for row in purchases if row[1] <= calibration_end]
+    summary = calc.purchase_summary(calibration, calibration_end, unit)
+    usable = summary.T > 0
+    if usable.sum() < calc.MIN_CUSTOMERS_BGNBD or not (summary.x[usable] > 0).any():
+        return calc.HoldoutResult()
+    params, _ll = calc.fit_bgnbd(summary.x[usable], summary.t_x[usable], summary.T[usable])
+    known = set(summary.customer_ids.tolist())
+    per_unit = calc.DAYS_PER_UNIT[unit]
+    holdout: dict[int, list[float]] = {}
+    for customer_id, day, _amount in purchases:
+        if day > calibration_end and customer_id in known:
+            holdout.setdefault(customer_id, []).append((day - calibration_end).days / per_unit)
+    length = (holdout_end - calibration_end).days / per_unit
+    return calc.holdout_curve(params, summary, holdout, length)
