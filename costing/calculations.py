@@ -9,9 +9,11 @@
 
 import calendar
 import datetime
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from custnotes.money import CENT, ZERO, round_money
 from transactions.calculations import T12M_DAYS, window_start
@@ -31,10 +33,13 @@ def split_largest_remainder(total: Decimal, weights: Sequence[Decimal]) -> list[
         return []
     if sum(weights) <= 0:
         weights = [Decimal(1)] * count
-    weight_sum = sum(weights)
+    # Exact fractions: Decimal division would round the remainders to 28 digits, and remainders
+    # that are really equal could then compare unequal (breaking "ties to the earlier part").
+    fractions = [Fraction(w) for w in weights]
+    weight_sum = sum(fractions)
     total_fen = int(total / CENT)
-    exact = [Decimal(total_fen) * w / weight_sum for w in weights]
-    floors = [int(e) for e in exact]  # weights are >= 0, so int() rounds down
+    exact = [total_fen * w / weight_sum for w in fractions]
+    floors = [math.floor(e) for e in exact]
     leftover = total_fen - sum(floors)
     order = sorted(range(count), key=lambda i: (-(exact[i] - floors[i]), i))
     for i in order[:leftover]:

@@ -46,6 +46,7 @@ class CostEntry(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
     )
@@ -90,6 +91,7 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
     )

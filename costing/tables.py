@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from custnotes.money import format_money
 from custnotes.tables import MoneyColumn, PercentColumn, format_percent
 
+from .calculations import campaign_roi
 from .models import Campaign, CostEntry
 
 
@@ -83,7 +84,7 @@ class CampaignTable(tables.Table):
     total_cost = MoneyColumn(verbose_name=_("cost"))
     target_count = tables.Column(verbose_name=_("targets"))
     target_revenue = MoneyColumn(verbose_name=_("revenue of targets in the period"))
-    roi = PercentColumn(verbose_name=_("ROI"), accessor="roi", orderable=False)
+    roi = PercentColumn(verbose_name=_("ROI"), accessor="pk", orderable=False)
 
     class Meta:
         model = Campaign
@@ -100,3 +101,9 @@ class CampaignTable(tables.Table):
         )
         order_by = ("-starts_on",)
         empty_text = _("No campaigns yet.")
+
+    def render_roi(self, record):
+        return format_percent(campaign_roi(record.target_revenue, record.total_cost))
+
+    def value_roi(self, record):
+        return campaign_roi(record.target_revenue, record.total_cost)
