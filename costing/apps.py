@@ -11,12 +11,24 @@ class CostingConfig(AppConfig):
 
         from . import demo, notebook
 
-        registry.add_nav(NavItem(_("Costs"), "costing:costs", 30, "costing.view_costentry", "wallet2"))
+        group = _("Costs and profit")
         registry.add_nav(
-            NavItem(_("Profitability"), "costing:profitability", 31, "costing.view_costentry", "graph-up")
+            NavItem(_("Costs"), "costing:costs", 30, "costing.view_costentry", "wallet2", group=group)
         )
         registry.add_nav(
-            NavItem(_("Campaigns"), "costing:campaigns", 32, "costing.view_campaign", "megaphone")
+            NavItem(
+                _("Profitability"),
+                "costing:profitability",
+                31,
+                "costing.view_costentry",
+                "graph-up",
+                group=group,
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                _("Campaigns"), "costing:campaigns", 32, "costing.view_campaign", "megaphone", group=group
+            )
         )
         registry.add_section(
             NotebookSection(

@@ -20,6 +20,8 @@ class NavItem:
     order: int
     permission: str | None = None
     icon: str = ""
+    badge: Callable[..., int] | None = None  # badge(user) -> a count shown beside the label
+    group: Any = None  # items of one group share a dropdown labelled with the group
 
     @property
     def namespace(self) -> str:
@@ -52,6 +54,25 @@ class DemoLoader:
 
 
 @dataclass(frozen=True)
+class ScoringStep:
+    """Runs after the valuation run ranked the portfolio (one run scores value and risk):
+    run(run, customer_ids=None) writes the section's snapshots for the run's as-of date, for every
+    customer or only those given (re-scoring one customer)."""
+
+    name: str
+    run: Callable[..., None]
+    order: int
+
+
+@dataclass(frozen=True)
+class SaleCheck:
+    """check(customer=..., amount=...) -> list of (message, blocking) before a sale is recorded."""
+
+    name: str
+    check: Callable[..., list]
+
+
+@dataclass(frozen=True)
 class Schedule:
     """A periodic job created in django-celery-beat when missing (then editable in the admin)."""
 
@@ -67,6 +88,8 @@ class Registry:
         self.notebook_sections: list[NotebookSection] = []
         self.demo_loaders: list[DemoLoader] = []
         self.schedules: list[Schedule] = []
+        self.scoring_steps: list[ScoringStep] = []
+        self.sale_checks: list[SaleCheck] = []
 
     @staticmethod
     def _add(items: list, item, key: str):
@@ -86,11 +109,33 @@ class Registry:
     def add_schedule(self, schedule: Schedule):
         self._add(self.schedules, schedule, "name")
 
+    def add_scoring_step(self, step: ScoringStep):
+        self._add(self.scoring_steps, step, "name")
+
+    def add_sale_check(self, check: SaleCheck):
+        self._add(self.sale_checks, check, "name")
+
     def nav_for(self, user) -> list[NavItem]:
         return sorted(
             (i for i in self.nav_items if not i.permission or user.has_perm(i.permission)),
             key=lambda i: i.order,
         )
+
+    def nav_menu_for(self, user) -> list[tuple[Any, list[NavItem]]]:
+        """The navigation as (group label or None, items): grouped items share one dropdown,
+        placed where the group's first item stands."""
+        menu: list[tuple[Any, list[NavItem]]] = []
+        positions: dict[str, int] = {}
+        for item in self.nav_for(user):
+            if item.group is None:
+                menu.append((None, [item]))
+                continue
+            key = str(item.group)
+            if key not in positions:
+                positions[key] = len(menu)
+                menu.append((item.group, []))
+            menu[positions[key]][1].append(item)
+        return menu
 
     def sections_for(self, user) -> list[NotebookSection]:
         return sorted(

@@ -22,7 +22,7 @@ _COMMON = [
     "customers.view_tag",
 ]
 
-_LEDGER_READ = [
+_SECTIONS_READ = [
     "transactions.view_sale",
     "transactions.view_payment",
     "transactions.view_paymentmethod",
@@ -31,6 +31,10 @@ _LEDGER_READ = [
     "costing.view_campaign",
     "valuation.view_customervaluation",
     "valuation.view_valuationrun",
+    "risk.view_riskalert",
+    "risk.change_riskalert",  # acknowledge
+    "risk.view_creditassessment",
+    "risk.view_creditproposal",
 ]
 # Marketing costs and campaigns: Finance, Manager, Admin. Service costs: also Sales.
 _MARKETING = [
@@ -45,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
     # record sales (and delete their own mistakes within a day) but not money received.
     SALES: [
         *_COMMON,
-        *_LEDGER_READ,
+        *_SECTIONS_READ,
         "customers.add_customer",
         "customers.change_customer",
         "customers.delete_customer",
@@ -60,7 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "customers.add_customer",
         "customers.change_customer",
         "customers.change_credit_terms",
-        *_LEDGER_READ,
+        *_SECTIONS_READ,
         "transactions.add_sale",
         "transactions.void_sale",
         "transactions.add_payment",
@@ -71,11 +75,13 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "costing.delete_costentry",
         "costing.delete_campaign",
         "valuation.run_valuation",
+        "risk.decide_creditproposal",
+        "risk.change_risk_settings",
     ],
     # Manager: sees everything, changes little (notes; industry outlook).
     MANAGER: [
         *_COMMON,
-        *_LEDGER_READ,
+        *_SECTIONS_READ,
         *_MARKETING,
         "customers.view_all_customers",
         "customers.change_industry",

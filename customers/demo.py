@@ -147,8 +147,7 @@ def load(*, stdout=None):
             ),
             team=teams[team_name],
             owner=owners[team_name],
-            credit_limit=Decimal(rng.choice([50, 100, 200, 300, 500] if big else [0, 10, 20, 50, 80]))
-            * 10000,
+            credit_limit=Decimal(rng.choice([50, 100, 200, 300, 500] if big else [10, 20, 50, 80])) * 10000,
             payment_terms_days=rng.choice([30, 45, 60, 90] if big else [0, 15, 30, 30, 45]),
             growth_rating=rng.randint(1, 5),
             last_reviewed_on=today - datetime.timedelta(days=rng.randrange(5, 200)),

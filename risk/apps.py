@@ -4,4 +4,37 @@ from django.utils.translation import gettext_lazy as _
 
 class RiskConfig(AppConfig):
     name = "risk"
-    verbose_name = _("Risk")
+    verbose_name = _("Risk warnings")
+
+    def ready(self):
+        from custnotes.registry import NavItem, NotebookSection, SaleCheck, ScoringStep, registry
+
+        from . import notebook, selectors, services
+
+        group = _("Risk warnings")
+        registry.add_nav(
+            NavItem(_("Risk"), "risk:dashboard", 50, "risk.view_riskalert", "shield-exclamation", group=group)
+        )
+        registry.add_nav(
+            NavItem(
+                _("Alerts"),
+                "risk:alerts",
+                51,
+                "risk.view_riskalert",
+                "bell",
+                badge=selectors.open_alert_count,
+                group=group,
+            )
+        )
+        registry.add_section(
+            NotebookSection(
+                key="risk",
+                title=_("Risk warnings"),
+                template="risk/sections/risk.html",
+                context=notebook.risk_context,
+                order=50,
+                permission="risk.view_riskalert",
+            )
+        )
+        registry.add_scoring_step(ScoringStep("risk", services.risk_score_run, order=10))
+        registry.add_sale_check(SaleCheck("credit", services.sale_check))

@@ -11,13 +11,45 @@ class TransactionsConfig(AppConfig):
 
         from . import demo, notebook
 
-        registry.add_nav(NavItem(_("Sales"), "transactions:sales", 20, "transactions.view_sale", "receipt"))
+        group = _("Transactions")
         registry.add_nav(
-            NavItem(_("Payments"), "transactions:payments", 21, "transactions.view_payment", "cash-coin")
+            NavItem(
+                _("Sales"),
+                "transactions:sales",
+                20,
+                "transactions.view_sale",
+                "receipt",
+                group=group,
+            )
         )
         registry.add_nav(
             NavItem(
-                _("Receivables aging"), "transactions:aging", 22, "transactions.view_sale", "hourglass-split"
+                _("Payments"),
+                "transactions:payments",
+                21,
+                "transactions.view_payment",
+                "cash-coin",
+                group=group,
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                _("Receivables aging"),
+                "transactions:aging",
+                22,
+                "transactions.view_sale",
+                "hourglass-split",
+                group=group,
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                _("Payment methods"),
+                "transactions:methods",
+                23,
+                "transactions.view_paymentmethod",
+                "credit-card",
+                group=group,
             )
         )
         registry.add_section(

@@ -56,7 +56,7 @@ def load(*, stdout=None):
             )
             sales_count += 1
             behaviour = rng.random()
-            if behaviour < 0.15 and days_ago > 20:
+            if behaviour < 0.07 and days_ago > 20:
                 continue  # unpaid: open or overdue
             delay = rng.randint(0, customer.payment_terms_days + (60 if behaviour < 0.35 else 0))
             paid_at = occurred + datetime.timedelta(days=delay)

@@ -44,6 +44,7 @@ class SaleForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty: the date of sale plus the customer's payment terms."),
     )
+    confirm_risk = forms.BooleanField(label=_("Record it anyway"), required=False)
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)

@@ -217,12 +217,13 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
 
 
 def receivables_aging(*, user, as_of: datetime.date, customers: QuerySet[Customer] | None = None) -> QuerySet:
-    """One row per customer with money open at D, bucket columns, in one aggregate query."""
+    """One row per customer with money open at D, bucket columns, in one aggregate query.
+    `user=None` is the system (scoring jobs): every customer."""
     cut = calculations.aging_cutoffs(as_of)
-    base = sales_with_open_amounts(
-        scope_queryset(Sale.objects.filter(is_void=False, occurred_at__date__lte=as_of), user, "customer__"),
-        as_of,
-    )
+    sales = Sale.objects.filter(is_void=False, occurred_at__date__lte=as_of)
+    if user is not None:
+        sales = scope_queryset(sales, user, "customer__")
+    base = sales_with_open_amounts(sales, as_of)
     if customers is not None:
         base = base.filter(customer__in=customers)
 
@@ -244,3 +245,44 @@ def receivables_aging(*, user, as_of: datetime.date, customers: QuerySet[Custome
         )
         .order_by("-open_total", "customer__name")
     )
+
+
+def credit_history(*, as_of: datetime.date, customer_ids=None) -> dict[int, dict]:
+    """Per customer: T12M late share and credit sales of the DSO window, from two queries
+    (the T12M window's sales and their allocations up to D)."""
+    t12m_start = calculations.window_start(as_of, calculations.T12M_DAYS)
+    dso_start = calculations.window_start(as_of, calculations.DSO_DAYS)
+    sales = Sale.objects.filter(
+        is_void=False, occurred_at__date__gte=t12m_start, occurred_at__date__lte=as_of
+    )
+    if customer_ids is not None:
+        sales = sales.filter(customer_id__in=customer_ids)
+    rows = list(sales.values_list("pk", "customer_id", "occurred_at", "due_date", "amount"))
+    applied: dict[int, list] = {}
+    for sale_id, applied_on, amount in Allocation.objects.filter(
+        sale__in=sales, applied_on__lte=as_of
+    ).values_list("sale_id", "applied_on", "amount"):
+        applied.setdefault(sale_id, []).append((applied_on, amount))
+    histories: dict[int, list] = {}
+    credit_sales: dict[int, Decimal] = {}
+    for sale_id, customer_id, occurred_at, due_date, amount in rows:
+        occurred = _local_date(occurred_at)
+        histories.setdefault(customer_id, []).append(
+            calculations.InvoiceHistory(
+                occurred, due_date, calculations.paid_on(amount, applied.get(sale_id, []))
+            )
+        )
+        if occurred >= dso_start:
+            credit_sales[customer_id] = credit_sales.get(customer_id, ZERO) + amount
+    return {
+        customer_id: {
+            "late_share": calculations.late_share(invoices, as_of),
+            "credit_sales_90": credit_sales.get(customer_id, ZERO),
+        }
+        for customer_id, invoices in histories.items()
+    }
+
+
+def open_receivables(*, customer: Customer) -> Decimal:
+    """What the customer owes now (all sales and allocations to date)."""
+    return sum((item.open_amount for item in open_items(customer=customer)), ZERO)

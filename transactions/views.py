@@ -14,6 +14,7 @@ from django_tables2 import RequestConfig
 from custnotes.excel import SheetWriter, new_workbook, workbook_response
 from custnotes.forms import add_errors
 from custnotes.money import ZERO
+from custnotes.registry import registry
 from custnotes.views import FilteredTableView
 from customers.selectors import customer_list
 from customers.views import CustomerScopedMixin
@@ -130,8 +131,25 @@ class SaleCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView):
         return {**super().get_form_kwargs(), "customer": self.customer}
 
     def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        confirmed = data.pop("confirm_risk", False)
+        # Sections after the ledger (risk) may warn about, or refuse, the sale.
+        problems = [
+            problem
+            for check in registry.sale_checks
+            for problem in check.check(customer=self.customer, amount=data["amount"])
+        ]
+        blocking = [message for message, block in problems if block]
+        if blocking:
+            for message in blocking:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        if problems and not confirmed:
+            return self.render_to_response(
+                self.get_context_data(form=form, warnings=[message for message, _block in problems])
+            )
         try:
-            sale = services.sale_record(customer=self.customer, user=self.request.user, **form.cleaned_data)
+            sale = services.sale_record(customer=self.customer, user=self.request.user, **data)
         except ValidationError as error:
             add_errors(form, error)
             return self.form_invalid(form)

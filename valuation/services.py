@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from costing.selectors import pnl_by_customer
 from custnotes.money import ZERO, money_sum
+from custnotes.registry import registry
 from customers.models import Customer
 from transactions.calculations import T12M_DAYS, window_start
 from transactions.models import Sale
@@ -55,6 +56,7 @@ def valuation_prepare(
     run.customers = len(ids)
     run.chunks_total = len(chunks)
     run.chunks_done = 0
+    run.started_at = timezone.now()
     run.error = ""
     run.finished_at = None
     run.duration_ms = int((time.monotonic() - started) * 1000)
@@ -212,6 +214,9 @@ def valuation_finish(*, run_id: int) -> ValuationRun:
     CustomerValuation.objects.bulk_update(
         rows, ["r_score", "f_score", "m_score", "segment", "tier"], batch_size=1000
     )
+    # The sections after valuation (risk) score from the same run.
+    for step in sorted(registry.scoring_steps, key=lambda s: s.order):
+        step.run(run)
     run.status = RunStatus.DONE
     run.finished_at = timezone.now()
     run.duration_ms = int((run.finished_at - run.started_at).total_seconds() * 1000)
@@ -250,6 +255,8 @@ def valuation_rescore_customer(*, customer: Customer, as_of: datetime.date) -> C
     row.tier = calc.value_tiers([*values, row.current_value + (row.potential_value or ZERO)])[-1]
     CustomerValuation.objects.filter(run=run, customer=customer).delete()
     row.save()
+    for step in sorted(registry.scoring_steps, key=lambda s: s.order):
+        step.run(run, customer_ids=[customer.pk])
     return row
 
 

@@ -18,3 +18,9 @@ def money(value):
 def percent(value):
     """{{ ratio|percent }} -> 12.3 % (a ratio of 0.1234); — when there is no figure."""
     return format_percent(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ mapping|get_item:key }}: a dict lookup by a variable key."""
+    return mapping.get(key) if mapping else None
