@@ -77,9 +77,7 @@ class ProfitAndLoss:
         """(gross margin − marketing cost) / marketing cost; None without marketing cost."""
         if self.marketing_cost == ZERO:
             return None
-        return ((self.gross_margin - self.marketing_cost) / self.marketing_cost).quantize(
-            RATIO, rounding=ROUND_HALF_UP
-        )
+        return ((self.gross_margin - self.marketing_cost) / self.marketing_cost).quantize(RATIO, rounding=ROUND_HALF_UP)
 
     def __add__(self, other: "ProfitAndLoss") -> "ProfitAndLoss":
         return ProfitAndLoss(

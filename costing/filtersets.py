@@ -16,9 +16,7 @@ class CostEntryFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=("customer__name", "customer__company", "note"))
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("from"), widget=DATE)
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("to"), widget=DATE)
-    family = django_filters.ChoiceFilter(
-        field_name="category__family", choices=CostFamily.choices, label=_("family")
-    )
+    family = django_filters.ChoiceFilter(field_name="category__family", choices=CostFamily.choices, label=_("family"))
     category = django_filters.ModelChoiceFilter(queryset=CostCategory.objects.all(), label=_("category"))
 
     class Meta:
@@ -47,12 +45,8 @@ class ProfitabilityFilterSet(django_filters.FilterSet):
 
 class CampaignFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=("name", "note"))
-    starts_from = django_filters.DateFilter(
-        field_name="starts_on", lookup_expr="gte", label=_("from"), widget=DATE
-    )
-    starts_to = django_filters.DateFilter(
-        field_name="starts_on", lookup_expr="lte", label=_("to"), widget=DATE
-    )
+    starts_from = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte", label=_("from"), widget=DATE)
+    starts_to = django_filters.DateFilter(field_name="starts_on", lookup_expr="lte", label=_("to"), widget=DATE)
 
     class Meta:
         model = Campaign

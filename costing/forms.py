@@ -54,9 +54,7 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["targets"].queryset = customer_list(user=user, include_archived=False).prefetch_related(
-            None
-        )
+        self.fields["targets"].queryset = customer_list(user=user, include_archived=False).prefetch_related(None)
         self.helper = form_helper()
         self.helper.layout = Layout(
             Row(Column("name", css_class="col-md-6"), Column("category", css_class="col-md-6")),

@@ -57,9 +57,7 @@ class CostEntry(models.Model):
         verbose_name = _("cost entry")
         verbose_name_plural = _("cost entries")
         permissions = [("add_marketing_cost", _("Can record marketing costs"))]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="cost_entry_amount_positive")
-        ]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="cost_entry_amount_positive")]
         indexes = [models.Index(fields=["customer", "date"])]
 
     def __str__(self):
@@ -83,9 +81,7 @@ class Campaign(models.Model):
     allocation_rule = models.CharField(
         _("allocation"), max_length=16, choices=AllocationRule.choices, default=AllocationRule.EQUAL
     )
-    targets = models.ManyToManyField(
-        Customer, related_name="campaigns", blank=True, verbose_name=_("target customers")
-    )
+    targets = models.ManyToManyField(Customer, related_name="campaigns", blank=True, verbose_name=_("target customers"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,9 +124,7 @@ class CampaignAllocation(models.Model):
         verbose_name_plural = _("campaign allocations")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "customer"], name="campaign_allocation_unique"),
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="campaign_allocation_not_negative"
-            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="campaign_allocation_not_negative"),
         ]
 
     def __str__(self):

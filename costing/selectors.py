@@ -25,9 +25,7 @@ def pnl_by_customer(
     ids = customers.prefetch_related(None).order_by().values("pk")
     figures: dict[int, dict] = defaultdict(dict)
     for row in (
-        Sale.objects.filter(
-            customer__in=ids, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=end
-        )
+        Sale.objects.filter(customer__in=ids, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=end)
         .values("customer_id")
         .annotate(revenue=money_sum("amount"), cogs=money_sum("cost_of_goods"))
         .order_by()
@@ -84,10 +82,7 @@ def monthly_series(*, customer: Customer, as_of: datetime.date, months: int = 12
         customer=customer, is_void=False, occurred_at__date__gte=first, occurred_at__date__lte=as_of
     )
     add(
-        sales.annotate(month=TruncMonth("occurred_at"))
-        .values("month")
-        .annotate(total=money_sum("amount"))
-        .order_by(),
+        sales.annotate(month=TruncMonth("occurred_at")).values("month").annotate(total=money_sum("amount")).order_by(),
         "revenue",
     )
     add(
@@ -127,9 +122,7 @@ def monthly_series(*, customer: Customer, as_of: datetime.date, months: int = 12
 
 
 def cost_entry_list(*, user) -> QuerySet[CostEntry]:
-    return scope_queryset(CostEntry.objects.all(), user, "customer__").select_related(
-        "customer", "category", "author"
-    )
+    return scope_queryset(CostEntry.objects.all(), user, "customer__").select_related("customer", "category", "author")
 
 
 def category_choices(*, user) -> QuerySet[CostCategory]:
@@ -154,9 +147,7 @@ def campaign_list(*, user) -> QuerySet[Campaign]:
         .values("total")
     )
     return Campaign.objects.select_related("category").annotate(
-        target_revenue=Coalesce(
-            Subquery(revenue, output_field=MoneyField()), Value(0), output_field=MoneyField()
-        ),
+        target_revenue=Coalesce(Subquery(revenue, output_field=MoneyField()), Value(0), output_field=MoneyField()),
         target_count=Subquery(
             Campaign.targets.through.objects.filter(campaign=OuterRef("pk"))
             .values("campaign")

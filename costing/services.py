@@ -40,9 +40,7 @@ def cost_entry_record(
     _check_day(date, "date")
     if not category.is_active:
         raise ValidationError({"category": _("This category is no longer in use.")})
-    entry = CostEntry(
-        customer=customer, category=category, amount=amount, date=date, note=note.strip(), author=author
-    )
+    entry = CostEntry(customer=customer, category=category, amount=amount, date=date, note=note.strip(), author=author)
     entry.full_clean()
     entry.save()
     return entry
@@ -100,9 +98,7 @@ def campaign_allocate(*, campaign: Campaign) -> list[CampaignAllocation]:
     if not targets:
         return []
     if campaign.allocation_rule == AllocationRule.REVENUE:
-        revenue = selectors.revenue_in_period(
-            customers=targets, start=campaign.starts_on, end=campaign.ends_on
-        )
+        revenue = selectors.revenue_in_period(customers=targets, start=campaign.starts_on, end=campaign.ends_on)
         weights = [revenue.get(pk, ZERO) for pk in targets]
     else:
         weights = [Decimal(1)] * len(targets)

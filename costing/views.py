@@ -49,9 +49,7 @@ class CostEntryCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView
 
     def form_valid(self, form):
         category = form.cleaned_data["category"]
-        if category.family == CostFamily.MARKETING and not self.request.user.has_perm(
-            "costing.add_marketing_cost"
-        ):
+        if category.family == CostFamily.MARKETING and not self.request.user.has_perm("costing.add_marketing_cost"):
             form.add_error("category", _("Only Finance, Manager and Admin record marketing costs."))
             return self.form_invalid(form)
         try:
@@ -85,9 +83,7 @@ class ProfitabilityReportView(PermissionRequiredMixin, TemplateView):
         table = ProfitabilityTable(rows, totals=totals)
         if request.GET.get("export") == "xlsx":
             table.order_by = request.GET.get("sort") or table.order_by
-            totals_row = [str(_("Total")), "", "", ""] + [
-                getattr(totals, name) for name in ProfitabilityTable.FIGURES
-            ]
+            totals_row = [str(_("Total")), "", "", ""] + [getattr(totals, name) for name in ProfitabilityTable.FIGURES]
             workbook = table_to_workbook(table, str(_("Profitability")), extra_rows=[totals_row])
             return workbook_response(workbook, f"profitability-{start.isoformat()}-{end.isoformat()}.xlsx")
         RequestConfig(request, paginate={"per_page": 50}).configure(table)
@@ -140,9 +136,7 @@ class CampaignListView(PermissionRequiredMixin, FilteredTableView):
         return selectors.campaign_list(user=self.request.user)
 
     def get_create_url(self):
-        return (
-            reverse("costing:campaign-create") if self.request.user.has_perm("costing.add_campaign") else None
-        )
+        return reverse("costing:campaign-create") if self.request.user.has_perm("costing.add_campaign") else None
 
 
 class CampaignDetailView(PermissionRequiredMixin, TemplateView):
@@ -203,9 +197,7 @@ class CampaignFormView(PermissionRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            campaign = services.campaign_save(
-                campaign=self.campaign, user=self.request.user, **form.cleaned_data
-            )
+            campaign = services.campaign_save(campaign=self.campaign, user=self.request.user, **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
             return self.form_invalid(form)

@@ -58,9 +58,7 @@ class SheetWriter:
         self.ws = workbook.create_sheet(title=title[:31])
         self.ws.freeze_panes = "A2"
         for index, header in enumerate(headers, start=1):
-            width = (
-                widths[index - 1] if index - 1 < len(widths) else max(10, min(40, len(str(header)) * 2 + 2))
-            )
+            width = widths[index - 1] if index - 1 < len(widths) else max(10, min(40, len(str(header)) * 2 + 2))
             self.ws.column_dimensions[get_column_letter(index)].width = width
         bold = Font(bold=True)
         header_cells = []
@@ -70,8 +68,13 @@ class SheetWriter:
             header_cells.append(cell)
         self.ws.append(header_cells)
 
-    def append(self, row: Iterable):
-        self.ws.append([make_cell(self.ws, value) for value in row])
+    def append(self, row: Iterable, formats: Sequence[str | None] = ()):
+        """Append a row; `formats` overrides the number format of the cells it names (by position)."""
+        cells = [make_cell(self.ws, value) for value in row]
+        for cell, number_format in zip(cells, formats, strict=False):
+            if number_format and cell.value is not None and not isinstance(cell.value, str):
+                cell.number_format = number_format
+        self.ws.append(cells)
 
 
 def new_workbook() -> Workbook:

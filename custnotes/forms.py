@@ -1,8 +1,13 @@
 """Forms shared across apps: sign-in, and the crispy helper every form uses."""
 
+import datetime
+
 from crispy_forms.helper import FormHelper
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def form_helper(*, tag: bool = False) -> FormHelper:
@@ -27,3 +32,24 @@ def add_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class AsOfForm(forms.Form):
+    """The as-of date of a page's figures: today unless a valid past date is given."""
+
+    as_of = forms.DateField(
+        label=_("as of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean_as_of(self):
+        value = self.cleaned_data.get("as_of")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The as-of date cannot be in the future."), code="future")
+        if value and value < datetime.date(2000, 1, 1):
+            raise forms.ValidationError(_("The date is too far in the past."), code="past")
+        return value
+
+    def as_of_date(self) -> datetime.date:
+        if self.is_valid() and self.cleaned_data.get("as_of"):
+            return self.cleaned_data["as_of"]
+        return timezone.localdate()

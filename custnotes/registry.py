@@ -45,6 +45,20 @@ class NotebookSection:
 
 
 @dataclass(frozen=True)
+class DashboardPanel:
+    """A panel of the home dashboard: context(user=..., customers=<queryset in scope>, as_of=...).
+    `width` is a Bootstrap column class. A fixed number of queries, whatever the portfolio."""
+
+    key: str
+    title: Any
+    template: str
+    context: Callable[..., dict]
+    order: int
+    permission: str | None = None
+    width: str = "col-lg-6"
+
+
+@dataclass(frozen=True)
 class DemoLoader:
     """Fills demo data for one section; loaders run in `order` (template order)."""
 
@@ -73,6 +87,54 @@ class SaleCheck:
 
 
 @dataclass(frozen=True)
+class SummaryColumn:
+    """A column of the customer summary (workbook sheet 客户汇总 and the notebook's key figures).
+    kind: text | int | money | ratio | days."""
+
+    key: str
+    header_zh: str
+    header_en: str
+    order: int
+    kind: str = "text"
+    export: bool = True  # False: for the pages only (not a column of the 客户汇总 sheet)
+
+
+@dataclass(frozen=True)
+class SummaryProvider:
+    """Computes some summary columns for many customers at once, set-based:
+    compute(customers=[Customer, ...], as_of=date) -> {customer id: {column key: value}}."""
+
+    name: str
+    columns: tuple[SummaryColumn, ...]
+    compute: Callable[..., dict]
+    order: int
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """A section's sheet of the notebook workbook: rows(customers=[...], as_of=date) yields rows
+    matching `headers` (bilingual)."""
+
+    name: str
+    title: str
+    headers: tuple[str, ...]
+    rows: Callable[..., Any]
+    order: int
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """A report of the reports area."""
+
+    title: Any
+    description: Any
+    url_name: str
+    order: int
+    permission: str | None = None
+    icon: str = ""
+
+
+@dataclass(frozen=True)
 class Schedule:
     """A periodic job created in django-celery-beat when missing (then editable in the admin)."""
 
@@ -86,10 +148,14 @@ class Registry:
     def __init__(self):
         self.nav_items: list[NavItem] = []
         self.notebook_sections: list[NotebookSection] = []
+        self.dashboard_panels: list[DashboardPanel] = []
         self.demo_loaders: list[DemoLoader] = []
         self.schedules: list[Schedule] = []
         self.scoring_steps: list[ScoringStep] = []
         self.sale_checks: list[SaleCheck] = []
+        self.summary_providers: list[SummaryProvider] = []
+        self.sheets: list[SheetSpec] = []
+        self.reports: list[ReportEntry] = []
 
     @staticmethod
     def _add(items: list, item, key: str):
@@ -103,6 +169,15 @@ class Registry:
     def add_section(self, section: NotebookSection):
         self._add(self.notebook_sections, section, "key")
 
+    def add_panel(self, panel: DashboardPanel):
+        self._add(self.dashboard_panels, panel, "key")
+
+    def panels_for(self, user) -> list[DashboardPanel]:
+        return sorted(
+            (p for p in self.dashboard_panels if not p.permission or user.has_perm(p.permission)),
+            key=lambda p: p.order,
+        )
+
     def add_demo(self, loader: DemoLoader):
         self._add(self.demo_loaders, loader, "name")
 
@@ -114,6 +189,24 @@ class Registry:
 
     def add_sale_check(self, check: SaleCheck):
         self._add(self.sale_checks, check, "name")
+
+    def add_summary(self, provider: SummaryProvider):
+        self._add(self.summary_providers, provider, "name")
+
+    def add_sheet(self, sheet: SheetSpec):
+        self._add(self.sheets, sheet, "name")
+
+    def add_report(self, report: ReportEntry):
+        self._add(self.reports, report, "url_name")
+
+    def summary_columns(self, *, exported_only: bool = False) -> list[SummaryColumn]:
+        columns = (c for p in self.summary_providers for c in p.columns if c.export or not exported_only)
+        return sorted(columns, key=lambda c: c.order)
+
+    def reports_for(self, user) -> list[ReportEntry]:
+        return sorted(
+            (r for r in self.reports if not r.permission or user.has_perm(r.permission)), key=lambda r: r.order
+        )
 
     def nav_for(self, user) -> list[NavItem]:
         return sorted(

@@ -23,3 +23,11 @@ def health_check(token: str = "") -> dict:
         "database": connection.vendor,
         "customers": Customer.objects.count(),
     }
+
+
+@shared_task(name="custnotes.export_workbook", acks_late=True)
+def export_workbook(job_id: int) -> str:
+    """Build a large workbook export in the background (idempotent: a redelivered job rebuilds it)."""
+    from custnotes.exports import export_job_run
+
+    return export_job_run(job_id=job_id)

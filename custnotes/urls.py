@@ -10,7 +10,7 @@ admin.site.site_header = "custnotes"
 admin.site.site_title = "custnotes"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.HomeView.as_view(), name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
@@ -24,6 +24,10 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("reports/", views.ReportsView.as_view(), name="reports"),
+    path("workbook/", views.WorkbookView.as_view(), name="workbook"),
+    path("workbook/jobs/<int:pk>/", views.WorkbookJobView.as_view(), name="workbook-job"),
+    path("workbook/jobs/<int:pk>/download/", views.WorkbookDownloadView.as_view(), name="workbook-download"),
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
     path("transactions/", include("transactions.urls")),

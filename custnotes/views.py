@@ -1,12 +1,22 @@
 """Views shared by every app: the generic filtered, paginated, exportable list."""
 
-from django.shortcuts import redirect
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views import View
+from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from custnotes.excel import table_to_workbook, workbook_response
+from custnotes.exports import export_customers, export_job_start
+from custnotes.forms import AsOfForm
+from custnotes.models import ExportJob
+from custnotes.registry import registry
+from custnotes.workbook import write_workbook
 
 
 class FilteredTableView(SingleTableMixin, FilterView):
@@ -66,6 +76,78 @@ class FilteredTableView(SingleTableMixin, FilterView):
         return super().render_to_response(context, **response_kwargs)
 
 
-def home(request):
-    """The start page. Until the dashboard exists, the customer list is where work starts."""
-    return redirect("customers:list")
+class HomeView(TemplateView):
+    """The home dashboard: each section's panels about the user's customers (those they own, or every
+    customer in their scope when they own none)."""
+
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        from customers.selectors import customer_list
+
+        user = self.request.user
+        as_of = timezone.localdate()
+        scope = customer_list(user=user, include_archived=False).prefetch_related(None)
+        mine = scope.filter(owner=user)
+        customers = mine if mine.exists() else scope
+        panels = [
+            (panel, panel.context(user=user, customers=customers, as_of=as_of)) for panel in registry.panels_for(user)
+        ]
+        return super().get_context_data(panels=panels, as_of=as_of, own=customers is mine, **kwargs)
+
+
+class WorkbookView(View):
+    """The notebook workbook: one customer (?customer=ID) or every customer the user may see.
+    Small exports stream at once; large ones become a background job with a progress page."""
+
+    def get(self, request):
+        form = AsOfForm(request.GET)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(request.headers.get("referer") or "home")
+        as_of = form.as_of_date()
+        customers = export_customers(user=request.user)
+        name = f"notebook-{as_of.isoformat()}.xlsx"
+        if request.GET.get("customer"):
+            try:
+                customer_id = int(request.GET["customer"])
+            except ValueError as exc:
+                raise Http404 from exc
+            customers = customers.filter(pk=customer_id)
+            if not customers.exists():
+                raise Http404
+            name = f"notebook-{customer_id}-{as_of.isoformat()}.xlsx"
+        elif customers.count() > settings.WORKBOOK_INLINE_LIMIT:
+            job = export_job_start(user=request.user, as_of=as_of)
+            return redirect("workbook-job", pk=job.pk)
+        return workbook_response(write_workbook(customers=customers, as_of=as_of), name)
+
+
+class WorkbookJobView(TemplateView):
+    """Progress of a background export, then its download link (polled by htmx while it runs)."""
+
+    template_name = "includes/export_job.html"
+
+    def get_context_data(self, **kwargs):
+        job = get_object_or_404(ExportJob, pk=self.kwargs["pk"], user=self.request.user)
+        return super().get_context_data(job=job, **kwargs)
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["includes/export_job_status.html"]
+        return [self.template_name]
+
+
+class WorkbookDownloadView(View):
+    def get(self, request, pk):
+        job = get_object_or_404(ExportJob, pk=pk, user=request.user, status=ExportJob.Status.DONE)
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+
+
+class ReportsView(TemplateView):
+    """The reports area: every section's report, each with filters, totals and .xlsx export."""
+
+    template_name = "reports.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(reports=registry.reports_for(self.request.user), **kwargs)

@@ -11,6 +11,8 @@ class CustomersConfig(AppConfig):
 
         from . import demo, notebook
 
+        registry.add_nav(NavItem(_("Home"), "home", order=1, icon="house"))
+        registry.add_nav(NavItem(_("Reports"), "reports", order=60, icon="bar-chart"))
         registry.add_nav(
             NavItem(
                 _("Customers"),
@@ -40,3 +42,7 @@ class CustomersConfig(AppConfig):
             )
         )
         registry.add_demo(DemoLoader("customers", demo.load, order=10))
+        from . import sheets
+
+        registry.add_summary(sheets.PROVIDER)
+        registry.add_sheet(sheets.SHEET)

@@ -25,9 +25,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         field_name="is_archived",
         label=_("archived"),
         method="filter_archived",
-        widget=forms.Select(
-            choices=[("", _("Active only")), ("true", _("Archived only")), ("all", _("All"))]
-        ),
+        widget=forms.Select(choices=[("", _("Active only")), ("true", _("Archived only")), ("all", _("All"))]),
     )
 
     class Meta:

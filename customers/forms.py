@@ -126,9 +126,7 @@ class CustomerForm(forms.ModelForm):
     def model_data(self) -> dict:
         """The cleaned values of the model's own fields, for the services."""
         return {
-            name: self.cleaned_data[name]
-            for name in self.Meta.fields
-            if name != "tags" and name in self.cleaned_data
+            name: self.cleaned_data[name] for name in self.Meta.fields if name != "tags" and name in self.cleaned_data
         }
 
     def extra_data(self) -> dict:

@@ -53,9 +53,7 @@ def form_field(field: ExtraField) -> forms.Field:
     if field.kind == "integer":
         return forms.IntegerField(label=field.label, required=False, min_value=0)
     if field.kind == "date":
-        return forms.DateField(
-            label=field.label, required=False, widget=forms.DateInput(attrs={"type": "date"})
-        )
+        return forms.DateField(label=field.label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
     return forms.CharField(label=field.label, required=False, max_length=200)
 
 

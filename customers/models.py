@@ -70,8 +70,7 @@ class Industry(models.Model):
         verbose_name_plural = _("industries")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(outlook_factor__isnull=True)
-                | models.Q(outlook_factor__gt=0, outlook_factor__lte=5),
+                condition=models.Q(outlook_factor__isnull=True) | models.Q(outlook_factor__gt=0, outlook_factor__lte=5),
                 name="industry_outlook_factor_range",
                 violation_error_message=_("The outlook factor must be above 0 and at most 5."),
             ),
@@ -200,9 +199,7 @@ class Customer(models.Model):
 class Note(models.Model):
     """A timestamped, authored note on a customer: the "notes" of the notebook."""
 
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="notes", verbose_name=_("customer")
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes", verbose_name=_("customer"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

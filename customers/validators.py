@@ -17,6 +17,4 @@ def validate_phone(value: str) -> None:
     main = re.split(r"(?i)\s*(?:ext\.?|x|转|分机)\s*", text)[0]
     digits = sum(ch.isdigit() for ch in main)
     if not _PHONE_CHARS.match(text) or not 5 <= digits <= 20:
-        raise ValidationError(
-            _("Enter a valid phone number, e.g. 13812345678 or 021-6123 4567."), code="invalid_phone"
-        )
+        raise ValidationError(_("Enter a valid phone number, e.g. 13812345678 or 021-6123 4567."), code="invalid_phone")

@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from custnotes.forms import AsOfForm
 from custnotes.permissions import can_change_customer, can_delete_customer
 from custnotes.registry import registry
+from custnotes.summary import summary_rows
 from custnotes.views import FilteredTableView
 
 from . import selectors, services
@@ -65,7 +67,9 @@ class CustomerDetailView(PermissionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         customer = selectors.customer_get(user=user, pk=self.kwargs["pk"])
-        as_of = timezone.localdate()
+        as_of_form = AsOfForm(self.request.GET if "as_of" in self.request.GET else None)
+        as_of = as_of_form.as_of_date()
+        figures = summary_rows(customers=[customer], as_of=as_of)[0]
         sections = [
             (section, section.context(customer=customer, user=user, as_of=as_of, params=self.request.GET))
             for section in registry.sections_for(user)
@@ -73,6 +77,9 @@ class CustomerDetailView(PermissionRequiredMixin, TemplateView):
         context.update(
             customer=customer,
             as_of=as_of,
+            as_of_form=as_of_form,
+            is_today=as_of == timezone.localdate(),
+            figures=figures,
             sections=sections,
             can_change=can_change_customer(user, customer),
             can_delete=can_delete_customer(user, customer),

@@ -38,3 +38,45 @@ class RiskConfig(AppConfig):
         )
         registry.add_scoring_step(ScoringStep("risk", services.risk_score_run, order=10))
         registry.add_sale_check(SaleCheck("credit", services.sale_check))
+        from custnotes.registry import ReportEntry
+
+        from . import sheets
+
+        registry.add_summary(sheets.PROVIDER)
+        registry.add_sheet(sheets.SHEET)
+        registry.add_report(
+            ReportEntry(
+                _("Risk"),
+                _("Alerts by kind and level, top overdue debtors, revenue concentration, industries."),
+                "risk:dashboard",
+                50,
+                "risk.view_riskalert",
+                "shield-exclamation",
+            )
+        )
+        from custnotes.registry import DashboardPanel
+
+        from . import panels
+
+        registry.add_panel(
+            DashboardPanel(
+                "changed",
+                _("Verdicts that changed"),
+                "risk/panels/changed.html",
+                panels.changed_verdicts,
+                10,
+                "risk.view_riskalert",
+                "col-lg-7",
+            )
+        )
+        registry.add_panel(
+            DashboardPanel(
+                "alerts",
+                _("Open alerts for me"),
+                "risk/panels/alerts.html",
+                panels.my_alerts,
+                11,
+                "risk.view_riskalert",
+                "col-lg-5",
+            )
+        )

@@ -73,11 +73,7 @@ def credit_risk(inputs: CreditInputs) -> CreditAssessmentResult:
     if overdue_31_90 > 0:
         medium.append(("overdue_31_90", {"amount": overdue_31_90}))
     utilisation = inputs.utilisation
-    if (
-        utilisation is not None
-        and utilisation > UTILISATION_MEDIUM
-        and inputs.open_total <= inputs.credit_limit
-    ):
+    if utilisation is not None and utilisation > UTILISATION_MEDIUM and inputs.open_total <= inputs.credit_limit:
         medium.append(("utilisation", {"share": utilisation}))
     if inputs.late_share is not None and LATE_MEDIUM < inputs.late_share <= LATE_HIGH:
         medium.append(("late_share", {"share": inputs.late_share}))
@@ -173,3 +169,35 @@ def proposal_for(level: str, *, credit_limit: Decimal, payment_terms_days: int) 
             "require_guarantee": False,
         }
     return None
+
+
+# The kinds of risk in the order they are named when equally severe: credit first, the template's
+# main worry, then churn, concentration and market.
+RISK_KIND_ORDER = ("credit", "churn", "concentration", "market")
+
+
+def worst_risk(
+    *,
+    credit_level: str,
+    credit_reasons: list,
+    market_level: str,
+    churn: bool,
+    churn_reason: dict,
+    concentration: Decimal | None,
+) -> tuple[str, str, tuple[str, dict] | None]:
+    """The worst of the customer's risks: (kind, level, its first reason as (code, values) or None)."""
+    candidates = [
+        ("credit", credit_level, tuple(credit_reasons[0]) if credit_reasons else None),
+        ("churn", Level.HIGH if churn else Level.LOW, ("churn", dict(churn_reason)) if churn else None),
+        (
+            "concentration",
+            Level.HIGH if is_concentrated(concentration) else Level.LOW,
+            ("concentration", {"share": concentration}) if is_concentrated(concentration) else None,
+        ),
+        ("market", market_level, ("market", {}) if market_level != Level.LOW else None),
+    ]
+    best = candidates[0]
+    for candidate in candidates[1:]:
+        if LEVEL_ORDER[candidate[1]] > LEVEL_ORDER[best[1]]:
+            best = candidate
+    return best

@@ -24,9 +24,7 @@ class RiskAlertFilterSet(django_filters.FilterSet):
             ("all", _("All")),
         ],
     )
-    mine = django_filters.BooleanFilter(
-        label=_("assigned to me"), method="filter_mine", widget=forms.CheckboxInput
-    )
+    mine = django_filters.BooleanFilter(label=_("assigned to me"), method="filter_mine", widget=forms.CheckboxInput)
 
     class Meta:
         model = RiskAlert

@@ -38,9 +38,7 @@ class IndustryOutlookForm(forms.Form):
 
 class RiskSettingsForm(forms.Form):
     block_risky_sales = forms.BooleanField(
-        label=_(
-            "Refuse sales over the credit limit or to customers at high credit risk (instead of warning)"
-        ),
+        label=_("Refuse sales over the credit limit or to customers at high credit risk (instead of warning)"),
         required=False,
     )
 

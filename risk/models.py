@@ -25,12 +25,8 @@ class CreditAssessment(models.Model):
     d61_90 = money_field(_("61–90 days"), default=0)
     over_90 = money_field(_("Over 90 days"), default=0)
     credit_limit = money_field(_("credit limit"), default=0)
-    utilisation = models.DecimalField(
-        _("utilisation"), max_digits=12, decimal_places=4, null=True, blank=True
-    )
-    late_share = models.DecimalField(
-        _("paid late (T12M)"), max_digits=5, decimal_places=4, null=True, blank=True
-    )
+    utilisation = models.DecimalField(_("utilisation"), max_digits=12, decimal_places=4, null=True, blank=True)
+    late_share = models.DecimalField(_("paid late (T12M)"), max_digits=5, decimal_places=4, null=True, blank=True)
     dso = models.DecimalField(_("DSO (days)"), max_digits=9, decimal_places=1, null=True, blank=True)
     level = models.CharField(_("credit risk"), max_length=8, choices=Level.choices)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
@@ -47,9 +43,7 @@ class CreditAssessment(models.Model):
         ordering = ["-as_of", "customer_id"]
         verbose_name = _("credit assessment")
         verbose_name_plural = _("credit assessments")
-        constraints = [
-            models.UniqueConstraint(fields=["run", "customer"], name="credit_assessment_one_per_run")
-        ]
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="credit_assessment_one_per_run")]
         indexes = [models.Index(fields=["customer", "as_of"])]
 
     def __str__(self):
@@ -214,9 +208,7 @@ class RiskSettings(models.Model):
     block_risky_sales = models.BooleanField(
         _("block risky sales"),
         default=False,
-        help_text=_(
-            "Refuse a sale over the credit limit or for a customer at high credit risk, instead of warning."
-        ),
+        help_text=_("Refuse a sale over the credit limit or for a customer at high credit risk, instead of warning."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

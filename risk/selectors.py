@@ -59,9 +59,7 @@ def pending_proposal(*, customer) -> CreditProposal | None:
 
 
 def proposal_list(*, user) -> QuerySet[CreditProposal]:
-    return scope_queryset(CreditProposal.objects.all(), user, "customer__").select_related(
-        "customer", "decided_by"
-    )
+    return scope_queryset(CreditProposal.objects.all(), user, "customer__").select_related("customer", "decided_by")
 
 
 def industry_risks(*, run) -> QuerySet[IndustryRisk]:

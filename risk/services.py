@@ -52,9 +52,7 @@ def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> 
     }
     history = ledger_selectors.credit_history(as_of=as_of, customer_ids=ids)
     valuations = {v.customer_id: v for v in CustomerValuation.objects.filter(run=run, customer_id__in=ids)}
-    portfolio_revenue = CustomerValuation.objects.filter(run=run).aggregate(total=money_sum("current_value"))[
-        "total"
-    ]
+    portfolio_revenue = CustomerValuation.objects.filter(run=run).aggregate(total=money_sum("current_value"))["total"]
     days: dict[int, list[datetime.date]] = defaultdict(list)
     for customer_id, day, _amount in purchase_days(as_of=as_of, customer_ids=ids):
         days[customer_id].append(day)
@@ -75,9 +73,7 @@ def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> 
         )
         credit = calc.credit_risk(inputs)
         industry = customer.industry
-        market = calc.market_risk(
-            industry.outlook if industry else None, industry.competition if industry else None
-        )
+        market = calc.market_risk(industry.outlook if industry else None, industry.competition if industry else None)
         valuation = valuations.get(customer.pk)
         share = calc.concentration_share(valuation.current_value if valuation else ZERO, portfolio_revenue)
         churn = calc.churn_risk(
@@ -225,9 +221,9 @@ def _propose(assessments, customers) -> None:
     """A pending proposal for each customer whose recommended action changes its credit policy."""
     by_id = {c.pk: c for c in customers}
     pending = set(
-        CreditProposal.objects.filter(
-            customer_id__in=by_id.keys(), status=ProposalStatus.PENDING
-        ).values_list("customer_id", flat=True)
+        CreditProposal.objects.filter(customer_id__in=by_id.keys(), status=ProposalStatus.PENDING).values_list(
+            "customer_id", flat=True
+        )
     )
     policies = {p.customer_id: p for p in CreditPolicy.objects.filter(customer_id__in=by_id.keys())}
     new = []
@@ -303,9 +299,7 @@ def proposal_decide(
             proposal.credit_limit = credit_limit
         if payment_terms_days is not None:
             if not 0 <= payment_terms_days <= 365:
-                raise ValidationError(
-                    {"payment_terms_days": _("Payment terms must be between 0 and 365 days.")}
-                )
+                raise ValidationError({"payment_terms_days": _("Payment terms must be between 0 and 365 days.")})
             proposal.payment_terms_days = payment_terms_days
         if require_prepayment is not None:
             proposal.require_prepayment = require_prepayment
@@ -331,9 +325,7 @@ def proposal_decide(
 
 
 @transaction.atomic
-def industry_outlook_change(
-    *, industry: Industry, user, outlook: str, competition: str, reason: str
-) -> Industry:
+def industry_outlook_change(*, industry: Industry, user, outlook: str, competition: str, reason: str) -> Industry:
     """Change an industry's outlook or competition, recording who, when and why."""
     reason = (reason or "").strip()
     if not reason:

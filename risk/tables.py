@@ -15,9 +15,7 @@ class LevelColumn(tables.Column):
 
         from .choices import Level
 
-        return format_html(
-            '<span class="badge {}">{}</span>', LEVEL_BADGES.get(value, ""), Level(value).label
-        )
+        return format_html('<span class="badge {}">{}</span>', LEVEL_BADGES.get(value, ""), Level(value).label)
 
     def value(self, value):
         from .choices import Level

@@ -45,9 +45,7 @@ def reasons_text(reasons) -> list[str]:
 
 def churn_text(reason: dict) -> str:
     if reason.get("code") == "p_alive":
-        return _("Probably no longer buying: P(alive) %(p)s") % {
-            "p": format_percent(Decimal(reason["p_alive"]))
-        }
+        return _("Probably no longer buying: P(alive) %(p)s") % {"p": format_percent(Decimal(reason["p_alive"]))}
     if reason.get("code") == "gap":
         return _("No purchase for %(days)s days, more than twice the usual %(gap)s") % {
             "days": reason["days"],
@@ -77,3 +75,52 @@ def alert_text(alert) -> str:
     if alert.kind == AlertKind.CHURN:
         return churn_text(d)
     return str(alert.get_kind_display())
+
+
+KIND_TEXTS = {
+    "credit": lambda: _("credit risk"),
+    "churn": lambda: _("churn risk"),
+    "concentration": lambda: _("concentration risk"),
+    "market": lambda: _("market risk"),
+}
+LEVEL_TEXTS = {"high": lambda: _("high"), "medium": lambda: _("medium"), "low": lambda: _("low")}
+
+
+def verdict_text(*, tier: str | None, kind: str, level: str, reason, action: str) -> str:
+    """The verdict in one line: "A · credit risk high: ¥48,200.00 over 90 days past due; Stop credit…".
+    Without a tier (not scored yet) the line starts with "—"."""
+    head = f"{tier or '—'} · {KIND_TEXTS[kind]()} {LEVEL_TEXTS[level]()}"
+    detail = ""
+    if reason is not None:
+        code, values = reason
+        if code == "churn":
+            detail = churn_text(values)
+        elif code == "concentration":
+            detail = _("%(share)s of the portfolio's revenue in the last 12 months") % {
+                "share": format_percent(Decimal(str(values["share"])))
+            }
+        elif code == "market":
+            detail = _("the industry's outlook or competition")
+        else:
+            detail = reason_text(code, values)
+    line = _("%(head)s: %(detail)s") % {"head": head, "detail": detail} if detail else head
+    if kind == "credit" or level == "low":
+        line = _("%(verdict)s; %(action)s") % {"verdict": line, "action": action_text(action)}
+    return line
+
+
+def verdict_for(assessment, tier: str | None) -> str:
+    """The verdict of a stored assessment and tier."""
+    from .calculations import worst_risk
+
+    if assessment is None:
+        return ""
+    kind, level, reason = worst_risk(
+        credit_level=assessment.level,
+        credit_reasons=assessment.reasons,
+        market_level=assessment.market_level,
+        churn=assessment.churn_risk,
+        churn_reason=assessment.churn_reason,
+        concentration=assessment.concentration_share,
+    )
+    return verdict_text(tier=tier, kind=kind, level=level, reason=reason, action=assessment.action)

@@ -96,9 +96,7 @@ class RiskDashboardView(PermissionRequiredMixin, TemplateView):
             for kind in AlertKind
         ]
         shares = list(
-            assessments.filter(concentration_share__isnull=False).order_by("-concentration_share")[
-                :TOP_CONCENTRATION
-            ]
+            assessments.filter(concentration_share__isnull=False).order_by("-concentration_share")[:TOP_CONCENTRATION]
         )
         top_total = sum((s.concentration_share for s in shares), 0)
         chart = {
@@ -153,9 +151,7 @@ class ProposalDecideView(PermissionRequiredMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(
-                request, _("Credit policy approved and applied.") if approve else _("Proposal rejected.")
-            )
+            messages.success(request, _("Credit policy approved and applied.") if approve else _("Proposal rejected."))
         return redirect(reverse("customers:detail", args=[proposal.customer_id]) + "#risk")
 
 
@@ -191,9 +187,7 @@ class IndustryOutlookView(PermissionRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.industry_outlook_change(
-                industry=self.industry, user=self.request.user, **form.cleaned_data
-            )
+            services.industry_outlook_change(industry=self.industry, user=self.request.user, **form.cleaned_data)
         except ValidationError as error:
             from custnotes.forms import add_errors
 

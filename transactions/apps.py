@@ -71,3 +71,46 @@ class TransactionsConfig(AppConfig):
                 description=_("Moves new customers to existing 12 months after their first sale."),
             )
         )
+        from custnotes.registry import ReportEntry
+
+        from . import sheets
+
+        registry.add_summary(sheets.PROVIDER)
+        registry.add_sheet(sheets.SALES_SHEET)
+        registry.add_sheet(sheets.PAYMENTS_SHEET)
+        registry.add_report(
+            ReportEntry(
+                _("Receivables aging"),
+                _("Open receivables per customer by days past due, with totals; as of any date."),
+                "transactions:aging",
+                20,
+                "transactions.view_sale",
+                "hourglass-split",
+            )
+        )
+        from custnotes.registry import DashboardPanel
+
+        from . import panels
+
+        registry.add_panel(
+            DashboardPanel(
+                "due",
+                _("Receivables due this week"),
+                "transactions/panels/due.html",
+                panels.due_this_week,
+                20,
+                "transactions.view_sale",
+                "col-lg-5",
+            )
+        )
+        registry.add_panel(
+            DashboardPanel(
+                "cashflow",
+                _("Revenue and collections by month"),
+                "transactions/panels/cashflow.html",
+                panels.cashflow,
+                21,
+                "transactions.view_payment",
+                "col-lg-7",
+            )
+        )

@@ -77,9 +77,7 @@ class AllocationError(ValueError):
         self.problems = problems
 
 
-def check_manual_allocation(
-    amount: Decimal, items: Iterable[OpenItem], requested: Mapping[int, Decimal]
-) -> Decimal:
+def check_manual_allocation(amount: Decimal, items: Iterable[OpenItem], requested: Mapping[int, Decimal]) -> Decimal:
     """Validate a hand-made allocation; return the remainder (customer credit).
 
     Each requested amount must be positive, on an open sale of the customer, and at most its open

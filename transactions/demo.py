@@ -49,9 +49,7 @@ def load(*, stdout=None):
                 occurred_at=occurred,
                 product=rng.choice(PRODUCTS),
                 amount=amount,
-                cost_of_goods=(amount * Decimal(rng.choice(["0.55", "0.6", "0.7", "0.8"]))).quantize(
-                    Decimal("0.01")
-                ),
+                cost_of_goods=(amount * Decimal(rng.choice(["0.55", "0.6", "0.7", "0.8"]))).quantize(Decimal("0.01")),
                 user=finance,
             )
             sales_count += 1

@@ -18,13 +18,9 @@ class SaleFilterSet(django_filters.FilterSet):
     date_from = django_filters.DateFilter(
         field_name="occurred_at__date", lookup_expr="gte", label=_("from"), widget=DATE
     )
-    date_to = django_filters.DateFilter(
-        field_name="occurred_at__date", lookup_expr="lte", label=_("to"), widget=DATE
-    )
+    date_to = django_filters.DateFilter(field_name="occurred_at__date", lookup_expr="lte", label=_("to"), widget=DATE)
     status = django_filters.ChoiceFilter(choices=SaleStatus.choices, label=_("status"))
-    overdue = django_filters.BooleanFilter(
-        label=_("overdue only"), method="filter_overdue", widget=forms.CheckboxInput
-    )
+    overdue = django_filters.BooleanFilter(label=_("overdue only"), method="filter_overdue", widget=forms.CheckboxInput)
     amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", label=_("amount from"))
     amount_max = django_filters.NumberFilter(field_name="amount", lookup_expr="lte", label=_("amount to"))
 
@@ -41,9 +37,7 @@ class PaymentFilterSet(django_filters.FilterSet):
     date_from = django_filters.DateFilter(
         field_name="received_at__date", lookup_expr="gte", label=_("from"), widget=DATE
     )
-    date_to = django_filters.DateFilter(
-        field_name="received_at__date", lookup_expr="lte", label=_("to"), widget=DATE
-    )
+    date_to = django_filters.DateFilter(field_name="received_at__date", lookup_expr="lte", label=_("to"), widget=DATE)
     method = django_filters.ModelChoiceFilter(queryset=PaymentMethod.objects.all(), label=_("method"))
     kind = django_filters.ChoiceFilter(choices=PaymentKind.choices, label=_("kind"))
     amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", label=_("amount from"))

@@ -1,6 +1,5 @@
 """Ledger forms: validation and layout; the ledger rules themselves are in services/calculations."""
 
-import datetime
 
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
@@ -32,9 +31,7 @@ def money_form_field(label, **kwargs) -> forms.DecimalField:
 
 
 class SaleForm(forms.Form):
-    occurred_at = forms.DateTimeField(
-        label=_("date of sale"), widget=DateTimeLocalInput(), initial=_now_local
-    )
+    occurred_at = forms.DateTimeField(label=_("date of sale"), widget=DateTimeLocalInput(), initial=_now_local)
     product = forms.CharField(label=_("product or service"), max_length=200)
     amount = money_form_field(_("amount"))
     cost_of_goods = money_form_field(_("cost of goods"), required=False)
@@ -49,9 +46,9 @@ class SaleForm(forms.Form):
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
-        self.fields["due_date"].help_text = _(
-            "Empty: the date of sale plus %(days)s days (the customer's terms)."
-        ) % {"days": customer.payment_terms_days}
+        self.fields["due_date"].help_text = _("Empty: the date of sale plus %(days)s days (the customer's terms).") % {
+            "days": customer.payment_terms_days
+        }
         self.helper = form_helper()
         self.helper.layout = Layout(
             Row(Column("occurred_at", css_class="col-md-4"), Column("product", css_class="col-md-8")),
@@ -66,9 +63,7 @@ class SaleForm(forms.Form):
 class PaymentForm(forms.Form):
     """A receipt. `allocate` chooses oldest-due-first or the per-sale amounts typed by hand."""
 
-    received_at = forms.DateTimeField(
-        label=_("date received"), widget=DateTimeLocalInput(), initial=_now_local
-    )
+    received_at = forms.DateTimeField(label=_("date received"), widget=DateTimeLocalInput(), initial=_now_local)
     amount = money_form_field(_("amount"))
     method = forms.ModelChoiceField(label=_("method"), queryset=PaymentMethod.objects.none())
     reference = forms.CharField(label=_("reference"), max_length=100, required=False)
@@ -113,9 +108,7 @@ class PaymentForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    received_at = forms.DateTimeField(
-        label=_("date paid back"), widget=DateTimeLocalInput(), initial=_now_local
-    )
+    received_at = forms.DateTimeField(label=_("date paid back"), widget=DateTimeLocalInput(), initial=_now_local)
     amount = money_form_field(_("amount"))
     method = forms.ModelChoiceField(label=_("method"), queryset=PaymentMethod.objects.none())
     reference = forms.CharField(label=_("reference"), max_length=100, required=False)
@@ -143,14 +136,3 @@ class PaymentMethodForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = form_helper()
-
-
-class AsOfForm(forms.Form):
-    as_of = forms.DateField(
-        label=_("as of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-
-    def as_of_date(self) -> datetime.date:
-        if self.is_valid() and self.cleaned_data.get("as_of"):
-            return self.cleaned_data["as_of"]
-        return timezone.localdate()

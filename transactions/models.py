@@ -53,9 +53,7 @@ class PaymentMethod(models.Model):
 class Sale(models.Model):
     """A sale (invoice). Its status comes from its allocations; a void sale counts nowhere."""
 
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="sales", verbose_name=_("customer")
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="sales", verbose_name=_("customer"))
     occurred_at = models.DateTimeField(_("date of sale"), db_index=True)
     product = models.CharField(_("product or service"), max_length=200)
     amount = money_field(_("amount"))
@@ -108,14 +106,10 @@ class Payment(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="payments", verbose_name=_("customer")
     )
-    kind = models.CharField(
-        _("kind"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.RECEIPT
-    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.RECEIPT)
     received_at = models.DateTimeField(_("date"), db_index=True)
     amount = money_field(_("amount"))
-    method = models.ForeignKey(
-        PaymentMethod, on_delete=models.PROTECT, related_name="+", verbose_name=_("method")
-    )
+    method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="+", verbose_name=_("method"))
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     fee = money_field(_("fee"), default=0)
     settles_on = models.DateField(_("settles on"))

@@ -69,9 +69,7 @@ def payments_with_unallocated(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
         .values("total")
     )
     return queryset.annotate(
-        allocated=Coalesce(
-            Subquery(allocated, output_field=MoneyField()), Value(0), output_field=MoneyField()
-        ),
+        allocated=Coalesce(Subquery(allocated, output_field=MoneyField()), Value(0), output_field=MoneyField()),
         refunded=Coalesce(Subquery(refunded, output_field=MoneyField()), Value(0), output_field=MoneyField()),
         unallocated=Case(
             When(kind=PaymentKind.REFUND, then=Value(0)),
@@ -106,8 +104,7 @@ def open_items(*, customer: Customer) -> list[calculations.OpenItem]:
         .values_list("pk", "due_date", "occurred_at", "open_amount")
     )
     return [
-        calculations.OpenItem(pk, due, _local_date(occurred), open_amount)
-        for pk, due, occurred, open_amount in rows
+        calculations.OpenItem(pk, due, _local_date(occurred), open_amount) for pk, due, occurred, open_amount in rows
     ]
 
 
@@ -187,9 +184,7 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
     for payment in payments:
         day = _local_date(payment.received_at)
         if payment.kind == PaymentKind.REFUND:
-            entries.append(
-                (day, 1, "refund", payment.reference, str(payment.method), payment.amount, ZERO, payment.pk)
-            )
+            entries.append((day, 1, "refund", payment.reference, str(payment.method), payment.amount, ZERO, payment.pk))
         else:
             entries.append(
                 (day, 1, "receipt", payment.reference, str(payment.method), ZERO, payment.amount, payment.pk)
@@ -228,9 +223,7 @@ def receivables_aging(*, user, as_of: datetime.date, customers: QuerySet[Custome
         base = base.filter(customer__in=customers)
 
     def bucket(condition: Q):
-        return money_sum(
-            Case(When(condition, then=F("open_amount")), default=Value(0), output_field=MoneyField())
-        )
+        return money_sum(Case(When(condition, then=F("open_amount")), default=Value(0), output_field=MoneyField()))
 
     return (
         base.filter(open_amount__gt=0)
@@ -252,25 +245,21 @@ def credit_history(*, as_of: datetime.date, customer_ids=None) -> dict[int, dict
     (the T12M window's sales and their allocations up to D)."""
     t12m_start = calculations.window_start(as_of, calculations.T12M_DAYS)
     dso_start = calculations.window_start(as_of, calculations.DSO_DAYS)
-    sales = Sale.objects.filter(
-        is_void=False, occurred_at__date__gte=t12m_start, occurred_at__date__lte=as_of
-    )
+    sales = Sale.objects.filter(is_void=False, occurred_at__date__gte=t12m_start, occurred_at__date__lte=as_of)
     if customer_ids is not None:
         sales = sales.filter(customer_id__in=customer_ids)
     rows = list(sales.values_list("pk", "customer_id", "occurred_at", "due_date", "amount"))
     applied: dict[int, list] = {}
-    for sale_id, applied_on, amount in Allocation.objects.filter(
-        sale__in=sales, applied_on__lte=as_of
-    ).values_list("sale_id", "applied_on", "amount"):
+    for sale_id, applied_on, amount in Allocation.objects.filter(sale__in=sales, applied_on__lte=as_of).values_list(
+        "sale_id", "applied_on", "amount"
+    ):
         applied.setdefault(sale_id, []).append((applied_on, amount))
     histories: dict[int, list] = {}
     credit_sales: dict[int, Decimal] = {}
     for sale_id, customer_id, occurred_at, due_date, amount in rows:
         occurred = _local_date(occurred_at)
         histories.setdefault(customer_id, []).append(
-            calculations.InvoiceHistory(
-                occurred, due_date, calculations.paid_on(amount, applied.get(sale_id, []))
-            )
+            calculations.InvoiceHistory(occurred, due_date, calculations.paid_on(amount, applied.get(sale_id, [])))
         )
         if occurred >= dso_start:
             credit_sales[customer_id] = credit_sales.get(customer_id, ZERO) + amount

@@ -89,9 +89,7 @@ def _create_allocations(payment: Payment, allocations: dict[int, Decimal], items
 def _refresh_customer_type(customer: Customer, reason: str) -> None:
     dates = [
         _local_date(moment)
-        for moment in Sale.objects.filter(customer=customer, is_void=False).values_list(
-            "occurred_at", flat=True
-        )
+        for moment in Sale.objects.filter(customer=customer, is_void=False).values_list("occurred_at", flat=True)
     ]
     new_type = calculations.customer_type_for(customer.customer_type, dates, timezone.localdate())
     customer_type_change(customer=customer, new_type=new_type, reason=reason)
@@ -314,8 +312,6 @@ def customer_types_refresh(*, as_of: datetime.date | None = None) -> int:
         new_type = calculations.customer_type_for(customer.customer_type, dates[customer.pk], as_of)
         if new_type != customer.customer_type:
             with transaction.atomic():
-                customer_type_change(
-                    customer=customer, new_type=new_type, reason=_("12 months since the first sale")
-                )
+                customer_type_change(customer=customer, new_type=new_type, reason=_("12 months since the first sale"))
             moved += 1
     return moved

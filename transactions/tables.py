@@ -49,9 +49,7 @@ class SaleTable(tables.Table):
 
         from .choices import SaleStatus
 
-        return format_html(
-            '<span class="badge {}">{}</span>', STATUS_BADGES.get(value, ""), SaleStatus(value).label
-        )
+        return format_html('<span class="badge {}">{}</span>', STATUS_BADGES.get(value, ""), SaleStatus(value).label)
 
     def value_status(self, value):
         from .choices import SaleStatus

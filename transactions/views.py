@@ -12,7 +12,7 @@ from django.views.generic import FormView, TemplateView
 from django_tables2 import RequestConfig
 
 from custnotes.excel import SheetWriter, new_workbook, workbook_response
-from custnotes.forms import add_errors
+from custnotes.forms import AsOfForm, add_errors
 from custnotes.money import ZERO
 from custnotes.registry import registry
 from custnotes.views import FilteredTableView
@@ -21,7 +21,7 @@ from customers.views import CustomerScopedMixin
 
 from . import selectors, services
 from .filtersets import AgingFilterSet, PaymentFilterSet, PaymentMethodFilterSet, SaleFilterSet
-from .forms import AsOfForm, PaymentForm, PaymentMethodForm, RefundForm, SaleForm, VoidForm
+from .forms import PaymentForm, PaymentMethodForm, RefundForm, SaleForm, VoidForm
 from .models import PaymentMethod
 from .tables import AgingTable, PaymentMethodTable, PaymentTable, SaleTable
 
@@ -84,9 +84,7 @@ class AgingReportView(PermissionRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         as_of_form = AsOfForm(request.GET or None)
         as_of = as_of_form.as_of_date()
-        filterset = AgingFilterSet(
-            request.GET or None, queryset=customer_list(user=request.user), user=request.user
-        )
+        filterset = AgingFilterSet(request.GET or None, queryset=customer_list(user=request.user), user=request.user)
         rows = list(selectors.receivables_aging(user=request.user, as_of=as_of, customers=filterset.qs))
         totals = {key: sum((row[key] for row in rows), ZERO) for key in BUCKETS}
         table = AgingTable(rows, totals=totals)
@@ -171,9 +169,7 @@ class SaleDetailView(PermissionRequiredMixin, TemplateView):
         user = self.request.user
         return super().get_context_data(
             sale=self.sale,
-            allocations=self.sale.allocations.select_related("payment", "payment__method").order_by(
-                "applied_on"
-            ),
+            allocations=self.sale.allocations.select_related("payment", "payment__method").order_by("applied_on"),
             void_form=kwargs.pop("void_form", None)
             or (VoidForm() if user.has_perm("transactions.void_sale") else None),
             can_delete=user.has_perm("transactions.delete_sale") and not self.sale.is_void,
@@ -350,9 +346,7 @@ class PaymentMethodFormView(PermissionRequiredMixin, FormView):
     template_name = "transactions/method_form.html"
 
     def get_permission_required(self):
-        return [
-            "transactions.change_paymentmethod" if "pk" in self.kwargs else "transactions.add_paymentmethod"
-        ]
+        return ["transactions.change_paymentmethod" if "pk" in self.kwargs else "transactions.add_paymentmethod"]
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

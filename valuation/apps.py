@@ -11,9 +11,7 @@ class ValuationConfig(AppConfig):
 
         from . import notebook
 
-        registry.add_nav(
-            NavItem(_("Value"), "valuation:report", 40, "valuation.view_customervaluation", "gem")
-        )
+        registry.add_nav(NavItem(_("Value"), "valuation:report", 40, "valuation.view_customervaluation", "gem"))
         registry.add_section(
             NotebookSection(
                 key="value",
@@ -30,5 +28,36 @@ class ValuationConfig(AppConfig):
                 task="valuation.monthly",
                 crontab={"minute": "30", "hour": "3", "day_of_month": "1"},
                 description=_("Scores every customer's value on the first of the month."),
+            )
+        )
+        from custnotes.registry import ReportEntry
+
+        from . import sheets
+
+        registry.add_summary(sheets.PROVIDER)
+        registry.add_sheet(sheets.SHEET)
+        registry.add_report(
+            ReportEntry(
+                _("Customer value"),
+                _("Segments, tiers and the customers with the most potential, from the latest scoring."),
+                "valuation:report",
+                40,
+                "valuation.view_customervaluation",
+                "gem",
+            )
+        )
+        from custnotes.registry import DashboardPanel
+
+        from . import panels
+
+        registry.add_panel(
+            DashboardPanel(
+                "top",
+                _("Top customers"),
+                "valuation/panels/top.html",
+                panels.top_customers,
+                30,
+                "valuation.view_customervaluation",
+                "col-lg-12",
             )
         )

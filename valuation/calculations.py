@@ -140,16 +140,12 @@ def p_alive(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) 
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     with np.errstate(divide="ignore", invalid="ignore"):
         log_odds_dead = (
-            np.log(a)
-            - np.log(np.where(x > 0, b + x - 1, 1.0))
-            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+            np.log(a) - np.log(np.where(x > 0, b + x - 1, 1.0)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         )
     return np.where(x > 0, special.expit(-log_odds_dead), 1.0)
 
 
-def expected_purchases(
-    params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+def expected_purchases(params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """E[purchases in the next t units | x, t_x, T] (FHL 2005, eq. 10)."""
     r, alpha, b = params.r, params.alpha, params.b
     a = _off_one(params.a)
@@ -219,9 +215,7 @@ def expected_average_value(params: GammaGammaParams, x: np.ndarray, mean_value: 
     p, q, v = params.p, params.q, params.v
     denominator = p * x + q - 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(
-            denominator > 0, p * (v + x * mean_value) / np.where(denominator > 0, denominator, 1), np.nan
-        )
+        return np.where(denominator > 0, p * (v + x * mean_value) / np.where(denominator > 0, denominator, 1), np.nan)
 
 
 # --- value, RFM, tiers --------------------------------------------------------------------------

@@ -30,7 +30,5 @@ class HoldoutForm(forms.Form):
             if end <= start:
                 raise forms.ValidationError(_("The prediction must end after the fitting period."))
             if end > timezone.localdate():
-                raise forms.ValidationError(
-                    _("The holdout cannot end in the future: nothing to compare yet.")
-                )
+                raise forms.ValidationError(_("The holdout cannot end in the future: nothing to compare yet."))
         return cleaned

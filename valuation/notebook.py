@@ -27,9 +27,7 @@ def change_sentences(previous, current) -> list[str]:
                 text += _(": no purchase for %(days)s days") % {"days": values["days"]}
             sentences.append(text)
         else:
-            sentences.append(
-                _("Tier %(old)s → %(new)s") % {"old": values["from"] or "—", "new": values["to"]}
-            )
+            sentences.append(_("Tier %(old)s → %(new)s") % {"old": values["from"] or "—", "new": values["to"]})
     return sentences
 
 

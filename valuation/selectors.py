@@ -13,9 +13,7 @@ from .choices import RunStatus
 from .models import CustomerValuation, ValuationRun
 
 
-def purchase_days(
-    *, as_of: datetime.date, customer_ids=None, since: datetime.date | None = None
-) -> list[tuple]:
+def purchase_days(*, as_of: datetime.date, customer_ids=None, since: datetime.date | None = None) -> list[tuple]:
     """(customer id, day, amount) with same-day sales merged, non-void, up to as_of: one query."""
     sales = Sale.objects.filter(is_void=False, occurred_at__date__lte=as_of)
     if since is not None:
@@ -50,7 +48,5 @@ def valuation_list(*, user, run: ValuationRun | None) -> QuerySet[CustomerValuat
 def customer_history(*, customer, limit: int = 24) -> list[CustomerValuation]:
     """The customer's snapshots of finished runs, newest first."""
     return list(
-        CustomerValuation.objects.filter(customer=customer, run__status=RunStatus.DONE).order_by("-as_of")[
-            :limit
-        ]
+        CustomerValuation.objects.filter(customer=customer, run__status=RunStatus.DONE).order_by("-as_of")[:limit]
     )

@@ -30,9 +30,7 @@ CHUNK_SIZE = 2000
 
 
 @transaction.atomic
-def valuation_prepare(
-    *, as_of: datetime.date, unit: str = "weeks", chunk_size: int = CHUNK_SIZE
-) -> ValuationRun:
+def valuation_prepare(*, as_of: datetime.date, unit: str = "weeks", chunk_size: int = CHUNK_SIZE) -> ValuationRun:
     """Start (or restart) the run for `as_of`: fit the models and cut the customers into chunks."""
     started = time.monotonic()
     run, _created = ValuationRun.objects.select_for_update().get_or_create(as_of=as_of)
@@ -40,9 +38,9 @@ def valuation_prepare(
     run.chunks.all().delete()
     fit = model_fit(as_of=as_of, unit=unit)
     start = window_start(as_of, T12M_DAYS)
-    totals = Sale.objects.filter(
-        is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of
-    ).aggregate(revenue=money_sum("amount"), cogs=money_sum("cost_of_goods"))
+    totals = Sale.objects.filter(is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of).aggregate(
+        revenue=money_sum("amount"), cogs=money_sum("cost_of_goods")
+    )
     revenue = totals["revenue"]
     portfolio_ratio = (revenue - totals["cogs"]) / revenue if revenue > 0 else Decimal(1)
     ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
@@ -95,9 +93,7 @@ def model_fit(*, as_of: datetime.date, unit: str = "weeks") -> dict:
 def valuation_score_chunk(*, run_id: int, index: int) -> bool:
     """Score one chunk's customers; returns True when this chunk completed the run's scoring."""
     with transaction.atomic():
-        chunk = (
-            ValuationChunk.objects.select_for_update().select_related("run").get(run_id=run_id, index=index)
-        )
+        chunk = ValuationChunk.objects.select_for_update().select_related("run").get(run_id=run_id, index=index)
         if chunk.done:
             return False
         run = chunk.run
@@ -113,9 +109,7 @@ def valuation_score_chunk(*, run_id: int, index: int) -> bool:
 def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[CustomerValuation]:
     """Each customer's figures as of the run's date, set-based: a fixed number of queries."""
     as_of, unit, params = run.as_of, run.unit, run.params
-    summary = calc.purchase_summary(
-        selectors.purchase_days(as_of=as_of, customer_ids=customer_ids), as_of, unit
-    )
+    summary = calc.purchase_summary(selectors.purchase_days(as_of=as_of, customer_ids=customer_ids), as_of, unit)
     index = {int(cid): i for i, cid in enumerate(summary.customer_ids)}
     horizon = calc.horizon_units(unit)
     bg = calc.BgNbdParams(params["r"], params["alpha"], params["a"], params["b"]) if "r" in params else None
@@ -181,9 +175,7 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
                 ratio = calc.margin_ratio(row.t12m_gross_margin, revenue, portfolio_ratio)
                 row.predicted_value = calc.predicted_value(row.expected_purchases, row.expected_value, ratio)
                 factor = customer.industry.effective_outlook_factor if customer.industry else Decimal("1.00")
-                row.potential_value = calc.potential_value(
-                    row.predicted_value, factor, customer.growth_rating
-                )
+                row.potential_value = calc.potential_value(row.predicted_value, factor, customer.growth_rating)
         rows.append(row)
     return rows
 
@@ -211,9 +203,7 @@ def valuation_finish(*, run_id: int) -> ValuationRun:
     tiers = calc.value_tiers([row.current_value + (row.potential_value or ZERO) for row in rows])
     for row, tier in zip(rows, tiers, strict=True):
         row.tier = tier
-    CustomerValuation.objects.bulk_update(
-        rows, ["r_score", "f_score", "m_score", "segment", "tier"], batch_size=1000
-    )
+    CustomerValuation.objects.bulk_update(rows, ["r_score", "f_score", "m_score", "segment", "tier"], batch_size=1000)
     # The sections after valuation (risk) score from the same run.
     for step in sorted(registry.scoring_steps, key=lambda s: s.order):
         step.run(run)
@@ -241,9 +231,7 @@ def valuation_rescore_customer(*, customer: Customer, as_of: datetime.date) -> C
         return None
     (row,) = score_customers(run=run, customer_ids=[customer.pk])
     others = CustomerValuation.objects.filter(run=run).exclude(customer=customer)
-    active = list(
-        others.filter(t12m_purchases__gt=0).values_list("recency_days", "t12m_purchases", "current_value")
-    )
+    active = list(others.filter(t12m_purchases__gt=0).values_list("recency_days", "t12m_purchases", "current_value"))
     if row.t12m_purchases > 0:
         r = calc.quintile_scores([*(a[0] for a in active), row.recency_days], higher_is_better=False)[-1]
         f = calc.quintile_scores([*(a[1] for a in active), row.t12m_purchases])[-1]

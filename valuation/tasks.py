@@ -9,9 +9,7 @@ from . import services
 
 
 @shared_task(name="valuation.run")
-def run_valuation(
-    as_of: str | None = None, unit: str = "weeks", chunk_size: int = services.CHUNK_SIZE
-) -> int:
+def run_valuation(as_of: str | None = None, unit: str = "weeks", chunk_size: int = services.CHUNK_SIZE) -> int:
     """Fit on the whole portfolio, then fan the scoring out over the workers, one task a chunk."""
     day = datetime.date.fromisoformat(as_of) if as_of else timezone.localdate()
     run = services.valuation_prepare(as_of=day, unit=unit, chunk_size=chunk_size)

@@ -63,15 +63,11 @@ class ValuationReportView(PermissionRequiredMixin, FilteredTableView):
             running=ValuationRun.objects.filter(status="running").order_by("-started_at").first(),
             segments=segments,
             tier_counts=[(tier, tiers.get(tier, 0)) for tier in "ABCD"],
-            top_potential=rows.filter(potential_value__isnull=False).order_by("-potential_value")[
-                :TOP_POTENTIAL
-            ],
+            top_potential=rows.filter(potential_value__isnull=False).order_by("-potential_value")[:TOP_POTENTIAL],
             chart={
                 "type": "bar",
                 "labels": [str(label) for label, _count in segments],
-                "series": [
-                    {"label": str(_("customers")), "data": [n for _l, n in segments], "color": "#0d6efd"}
-                ],
+                "series": [{"label": str(_("customers")), "data": [n for _l, n in segments], "color": "#0d6efd"}],
             },
             can_rescore=self.request.user.has_perm("valuation.run_valuation"),
         )
@@ -153,6 +149,4 @@ class HoldoutView(PermissionRequiredMixin, FormView):
                 ],
             }
         rows = list(zip(result.periods, result.predicted, result.actual, strict=True)) if result else []
-        return self.render_to_response(
-            self.get_context_data(form=form, result=result, chart=chart, rows=rows)
-        )
+        return self.render_to_response(self.get_context_data(form=form, result=result, chart=chart, rows=rows))

@@ -118,6 +118,9 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
+# Workbook exports of more customers than this run in the background with a progress page.
+WORKBOOK_INLINE_LIMIT = env.int("WORKBOOK_INLINE_LIMIT", default=300)
+
 # One base currency per deployment.
 CURRENCY = env.str("CURRENCY", default="CNY")
 

@@ -138,9 +138,7 @@ def test_a_single_day_window_and_the_campaign_start_date(book):
     # 1 April: the 00:00 sale, the card payment fee and the repair
     assert selectors.customer_pnl(
         customer=a, start=datetime.date(2025, 4, 1), end=datetime.date(2025, 4, 1)
-    ) == ProfitAndLoss(
-        revenue=D("300.00"), cost_of_goods=D("100.00"), payment_fees=D("0.56"), service_cost=D("60.00")
-    )
+    ) == ProfitAndLoss(revenue=D("300.00"), cost_of_goods=D("100.00"), payment_fees=D("0.56"), service_cost=D("60.00"))
     # February: one sale, the advertising and the February campaign's 10.00
     assert selectors.customer_pnl(
         customer=a, start=datetime.date(2025, 2, 1), end=datetime.date(2025, 2, 28)

@@ -193,9 +193,7 @@ def test_a_campaign_ending_before_it_starts_is_refused(client_for, finance_user,
     assert not Campaign.objects.exists()
 
 
-def test_campaign_detail_shows_sales_only_their_customers_shares(
-    client_for, sales_user, east_customer, south_customer
-):
+def test_campaign_detail_shows_sales_only_their_customers_shares(client_for, sales_user, east_customer, south_customer):
     existing = campaign([east_customer, south_customer], "0.03", day(-3))
     page = client_for(sales_user).get(existing.get_absolute_url())
     assert [a.customer for a in page.context["allocations"]] == [east_customer]
@@ -499,9 +497,7 @@ def test_campaign_list_query_count_does_not_grow(client_for, finance_user, team_
     assert count_queries(lambda: client.get(url)) == three
 
 
-def test_notebook_costs_section_query_count_does_not_grow(
-    client_for, sales_user, east_customer, count_queries
-):
+def test_notebook_costs_section_query_count_does_not_grow(client_for, sales_user, east_customer, count_queries):
     client = client_for(sales_user)
     url = reverse("customers:detail", args=[east_customer.pk])
 
@@ -539,7 +535,5 @@ def test_notebook_costs_section_figures(client_for, sales_user, east_customer):
     assert [e.amount for e in section["entries"]] == [D("19.99")]
     window = {"period": "custom", "date_from": day(-3).isoformat(), "date_to": day(0).isoformat()}
     section = _costs_section(client.get(url, window))
-    assert section["pnl"] == ProfitAndLoss(
-        revenue=D("80.00"), marketing_cost=D("5.00"), service_cost=D("19.99")
-    )
+    assert section["pnl"] == ProfitAndLoss(revenue=D("80.00"), marketing_cost=D("5.00"), service_cost=D("19.99"))
     assert section["pnl"].contribution_profit == D("55.01")  # 80 − 5 − 19.99

@@ -36,10 +36,7 @@ def test_every_string_in_the_code_is_translated_to_chinese(tmp_path):
         entry.msgid
         for entry in catalogue
         if not entry.obsolete
-        and (
-            "fuzzy" in entry.flags
-            or (not entry.msgstr_plural.get(0) if entry.msgid_plural else not entry.msgstr)
-        )
+        and ("fuzzy" in entry.flags or (not entry.msgstr_plural.get(0) if entry.msgid_plural else not entry.msgstr))
     ]
     assert missing == [], f"untranslated (run `make messages` and translate): {missing}"
 

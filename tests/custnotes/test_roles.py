@@ -4,9 +4,7 @@ from custnotes import roles
 
 
 def perms_of(name):
-    return {
-        f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()
-    }
+    return {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()}
 
 
 def test_the_four_roles_exist_with_their_permissions(db):

@@ -16,15 +16,9 @@ PROBE = (
 
 
 def run_settings(module, **env_overrides):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS")}
     env.update(DJANGO_SETTINGS_MODULE=module, **env_overrides)
-    return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_embedded_default_is_sqlite_under_var_with_a_serverless_broker():
@@ -63,9 +57,7 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
 
 def test_production_starts_with_both_and_never_loads_demo_data():
-    result = run_settings(
-        "custnotes.settings.production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="notes.example.com"
-    )
+    result = run_settings("custnotes.settings.production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="notes.example.com")
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["debug"] is False

@@ -7,18 +7,14 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.django_db
 
 
-def test_scope_for_each_role(
-    sales_user, other_sales_user, finance_user, manager_user, east_customer, south_customer
-):
+def test_scope_for_each_role(sales_user, other_sales_user, finance_user, manager_user, east_customer, south_customer):
     assert list(customer_list(user=sales_user)) == [east_customer]
     assert list(customer_list(user=other_sales_user)) == [south_customer]
     for user in (finance_user, manager_user):
         assert set(customer_list(user=user)) == {east_customer, south_customer}
 
 
-def test_sales_in_two_teams_sees_both_without_duplicates(
-    team_east, team_south, east_customer, south_customer
-):
+def test_sales_in_two_teams_sees_both_without_duplicates(team_east, team_south, east_customer, south_customer):
     both = make_user("both", "Sales", [team_east, team_south])
     assert sorted(c.name for c in customer_list(user=both)) == ["East Co", "South Co"]
 

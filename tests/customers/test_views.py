@@ -48,9 +48,7 @@ def test_sales_sees_only_their_teams_customers(client_for, sales_user, east_cust
 
 
 @pytest.mark.parametrize("role_fixture", ["finance_user", "manager_user", "admin_user_role"])
-def test_finance_manager_admin_see_every_customer(
-    request, client_for, role_fixture, east_customer, south_customer
-):
+def test_finance_manager_admin_see_every_customer(request, client_for, role_fixture, east_customer, south_customer):
     user = request.getfixturevalue(role_fixture)
     response = client_for(user).get(reverse("customers:list"))
     names = sorted(row.record.name for row in response.context["table"].rows)
@@ -86,9 +84,7 @@ def test_archived_customers_leave_the_list_unless_asked_for(client_for, finance_
     client = client_for(finance_user)
 
     def names(**params):
-        return sorted(
-            r.record.name for r in client.get(reverse("customers:list"), params).context["table"].rows
-        )
+        return sorted(r.record.name for r in client.get(reverse("customers:list"), params).context["table"].rows)
 
     assert names() == ["Active"]
     assert names(archived="true") == ["Old"]
@@ -159,14 +155,8 @@ def test_sales_gets_404_for_another_teams_customer(client_for, sales_user, south
     client = client_for(sales_user)
     for name in ("detail", "update", "delete"):
         assert client.get(reverse(f"customers:{name}", args=[south_customer.pk])).status_code == 404
-    assert (
-        client.post(reverse("customers:note-create", args=[south_customer.pk]), {"text": "x"}).status_code
-        == 404
-    )
-    assert (
-        client.post(reverse("customers:archive", args=[south_customer.pk]), {"archived": "1"}).status_code
-        == 404
-    )
+    assert client.post(reverse("customers:note-create", args=[south_customer.pk]), {"text": "x"}).status_code == 404
+    assert client.post(reverse("customers:archive", args=[south_customer.pk]), {"archived": "1"}).status_code == 404
     assert not Note.objects.exists()
 
 
@@ -182,9 +172,7 @@ def test_notebook_query_count_does_not_grow_with_notes(client_for, sales_user, e
 
 def test_adding_a_note(client_for, manager_user, east_customer):
     client = client_for(manager_user)
-    response = client.post(
-        reverse("customers:note-create", args=[east_customer.pk]), {"text": "  回访完成  "}
-    )
+    response = client.post(reverse("customers:note-create", args=[east_customer.pk]), {"text": "  回访完成  "})
     assert response.status_code == 302
     note = Note.objects.get()
     assert (note.text, note.author, note.customer) == ("回访完成", manager_user, east_customer)
@@ -212,9 +200,7 @@ def test_sales_creates_a_customer_in_their_team(client_for, sales_user, team_eas
 
 
 def test_sales_cannot_create_into_another_team(client_for, sales_user, team_south, other_sales_user):
-    response = client_for(sales_user).post(
-        reverse("customers:create"), valid_data(team_south, other_sales_user)
-    )
+    response = client_for(sales_user).post(reverse("customers:create"), valid_data(team_south, other_sales_user))
     assert response.status_code == 200
     assert "team" in response.context["form"].errors
     assert not Customer.objects.exists()
@@ -277,9 +263,7 @@ def test_name_is_unique_within_a_company_ignoring_case(client_for, finance_user,
 
 
 def test_owner_must_belong_to_the_team(client_for, finance_user, team_east, other_sales_user):
-    response = client_for(finance_user).post(
-        reverse("customers:create"), valid_data(team_east, other_sales_user)
-    )
+    response = client_for(finance_user).post(reverse("customers:create"), valid_data(team_east, other_sales_user))
     assert response.status_code == 200
     assert "负责人必须是该客户所属团队的成员" in response.content.decode()
 
@@ -291,9 +275,7 @@ def test_industry_template_adds_its_fields(client_for, finance_user, team_east, 
     assert "门店数量" in form_page.content.decode()
     response = client.post(
         reverse("customers:create"),
-        valid_data(
-            team_east, sales_user, industry=retail.pk, extra__store_count="12", extra__main_channel="线上"
-        ),
+        valid_data(team_east, sales_user, industry=retail.pk, extra__store_count="12", extra__main_channel="线上"),
     )
     assert response.status_code == 302
     customer = Customer.objects.get()
@@ -305,9 +287,7 @@ def test_industry_template_adds_its_fields(client_for, finance_user, team_east, 
 
 
 def test_sales_edits_their_customer_but_not_credit_terms(client_for, sales_user, east_customer, team_east):
-    data = valid_data(
-        team_east, sales_user, name="East Co Renamed", credit_limit="999999", payment_terms_days="90"
-    )
+    data = valid_data(team_east, sales_user, name="East Co Renamed", credit_limit="999999", payment_terms_days="90")
     response = client_for(sales_user).post(reverse("customers:update", args=[east_customer.pk]), data)
     assert response.status_code == 302
     east_customer.refresh_from_db()

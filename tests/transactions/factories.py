@@ -70,15 +70,11 @@ class SaleFactory(factory.django.DjangoModelFactory):
     product = factory.Sequence(lambda n: f"产品{n}")
     amount = Decimal("100.00")
     due_date = factory.LazyAttribute(
-        lambda o: (
-            timezone.localtime(o.occurred_at).date() + datetime.timedelta(days=o.customer.payment_terms_days)
-        )
+        lambda o: timezone.localtime(o.occurred_at).date() + datetime.timedelta(days=o.customer.payment_terms_days)
     )
 
 
-def record_sale(
-    customer, amount, when=0, *, due_date=None, product="服务", cost_of_goods=None, user=None
-) -> Sale:
+def record_sale(customer, amount, when=0, *, due_date=None, product="服务", cost_of_goods=None, user=None) -> Sale:
     """Record a sale through services.sale_record; `when` is a date or an offset in days from today."""
     return services.sale_record(
         customer=customer,

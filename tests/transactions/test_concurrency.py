@@ -31,9 +31,7 @@ def pay_all_at_once(customer, method, amounts: list[Decimal]) -> list[BaseExcept
     def pay(amount):
         try:
             barrier.wait(timeout=10)
-            services.payment_record(
-                customer=customer, received_at=timezone.now(), amount=amount, method=method
-            )
+            services.payment_record(customer=customer, received_at=timezone.now(), amount=amount, method=method)
         except BaseException as error:  # reported by the main thread
             errors.append(error)
         finally:
@@ -52,12 +50,8 @@ def check_books(customer, *, total_open: Decimal, total_paid: Decimal) -> None:
     for sale in Sale.objects.filter(customer=customer):
         allocated = sale.allocations.aggregate(total=money_sum("amount"))["total"]
         assert allocated <= sale.amount, f"sale #{sale.pk}: {allocated} allocated on {sale.amount}"
-    allocated = Allocation.objects.filter(sale__customer=customer).aggregate(total=money_sum("amount"))[
-        "total"
-    ]
-    assert (
-        Payment.objects.filter(customer=customer).aggregate(total=money_sum("amount"))["total"] == total_paid
-    )
+    allocated = Allocation.objects.filter(sale__customer=customer).aggregate(total=money_sum("amount"))["total"]
+    assert Payment.objects.filter(customer=customer).aggregate(total=money_sum("amount"))["total"] == total_paid
     assert allocated == min(total_paid, total_open)
     assert selectors.customer_credit(customer=customer) == total_paid - allocated
     for payment in selectors.payments_with_unallocated(Payment.objects.filter(customer=customer)):

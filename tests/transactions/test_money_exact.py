@@ -67,17 +67,13 @@ def test_ten_thousand_amounts_sum_exactly(seed, east_customer, finance_user):
     assert row["open_total"] == expected
     for column, value in by_column.items():
         assert row[column] == value, column
-    assert (
-        sum((row[c] for c in ("not_due", "d1_30", "d31_60", "d61_90", "over_90")), Decimal("0.00"))
-        == expected
-    )
+    assert sum((row[c] for c in ("not_due", "d1_30", "d31_60", "d61_90", "over_90")), Decimal("0.00")) == expected
 
 
 def test_the_largest_amounts_do_not_lose_a_fen(east_customer):
     amounts = [Decimal("9999999.99")] * 1000 + [Decimal("0.01")]
     Sale.objects.bulk_create(
-        Sale(customer=east_customer, occurred_at=at(-1), product="p", amount=a, due_date=day(0))
-        for a in amounts
+        Sale(customer=east_customer, occurred_at=at(-1), product="p", amount=a, due_date=day(0)) for a in amounts
     )
     total = Sale.objects.aggregate(total=money_sum("amount"))["total"]
     assert total == Decimal("9999999990.01")  # 9,999,999.99 × 1000 + 0.01

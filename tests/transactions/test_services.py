@@ -273,9 +273,7 @@ def test_void_releases_money_to_another_open_sale(customer, finance_user):
     assert not a.allocations.exists()
     # the freed 300.00: 200.00 pays B (dated at the receipt), 100.00 is credit
     assert open_amounts(customer) == {}
-    assert list(b.allocations.values_list("payment_id", "amount", "applied_on")) == [
-        (receipt.pk, D("200.00"), day(-5))
-    ]
+    assert list(b.allocations.values_list("payment_id", "amount", "applied_on")) == [(receipt.pk, D("200.00"), day(-5))]
     assert selectors.customer_credit(customer=customer) == D("100.00")
 
     result = ledger(customer)

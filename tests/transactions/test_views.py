@@ -144,9 +144,7 @@ def test_void_needs_finance_and_a_reason(client_for, sales_user, finance_user, e
     assert sale.is_void and sale.void_reason == "客户取消订单"
 
 
-def test_lists_and_report_keep_a_constant_query_count(
-    client_for, finance_user, team_east, wechat, count_queries
-):
+def test_lists_and_report_keep_a_constant_query_count(client_for, finance_user, team_east, wechat, count_queries):
     client = client_for(finance_user)
     urls = [reverse("transactions:sales"), reverse("transactions:payments"), reverse("transactions:aging")]
 
@@ -166,9 +164,7 @@ def test_lists_and_report_keep_a_constant_query_count(
     assert [count_queries(lambda u=url: client.get(u)) for url in urls] == few
 
 
-def test_notebook_ledger_keeps_a_constant_query_count(
-    client_for, finance_user, east_customer, wechat, count_queries
-):
+def test_notebook_ledger_keeps_a_constant_query_count(client_for, finance_user, east_customer, wechat, count_queries):
     client = client_for(finance_user)
     url = reverse("customers:detail", args=[east_customer.pk])
     for _ in range(3):
@@ -205,9 +201,7 @@ def test_statement_exports_to_xlsx(client_for, finance_user, east_customer, wech
     from openpyxl import load_workbook
 
     record_sale(east_customer, "100.00")
-    services.payment_record(
-        customer=east_customer, received_at=timezone.now(), amount=Decimal("30.00"), method=wechat
-    )
+    services.payment_record(customer=east_customer, received_at=timezone.now(), amount=Decimal("30.00"), method=wechat)
     response = client_for(finance_user).get(reverse("transactions:statement", args=[east_customer.pk]))
     sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -22,9 +22,7 @@ class Command(BaseCommand):
             help="YYYY-MM-DD: fit up to --as-of, predict up to this date, compare with what happened",
         )
 
-    def handle(
-        self, *args, as_of: datetime.date, unit: str, json: bool = False, holdout_until=None, **options
-    ):
+    def handle(self, *args, as_of: datetime.date, unit: str, json: bool = False, holdout_until=None, **options):
         fit = services.model_fit(as_of=as_of, unit=unit)
         if not fit["params"]:
             raise CommandError(

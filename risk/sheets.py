@@ -1,0 +1,72 @@
+"""Risk in the workbook: the credit risk and verdict columns of the summary, the risk alerts sheet."""
+
+from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
+from valuation.sheets import snapshots
+
+from .models import CreditAssessment, RiskAlert
+from .texts import alert_text, verdict_for
+
+COLUMNS = (
+    SummaryColumn("credit_risk", "信用风险", "Credit risk", 40),
+    SummaryColumn("verdict", "判断", "Verdict", 50),
+    SummaryColumn("worst_level", "最高风险", "Worst risk", 51, export=False),
+)
+
+
+def assessments(*, customers, as_of) -> dict[int, CreditAssessment]:
+    from valuation.selectors import latest_run
+
+    run = latest_run(as_of=as_of)
+    if run is None:
+        return {}
+    return {a.customer_id: a for a in CreditAssessment.objects.filter(run=run, customer__in=[c.pk for c in customers])}
+
+
+def summary(*, customers, as_of):
+    found = assessments(customers=customers, as_of=as_of)
+    tiers = snapshots(customers=customers, as_of=as_of)
+    return {
+        customer_id: {
+            "credit_risk": str(a.get_level_display()),
+            "verdict": verdict_for(a, tiers[customer_id].tier if customer_id in tiers else None),
+            "worst_level": a.worst_level,
+        }
+        for customer_id, a in found.items()
+    }
+
+
+HEADERS = (
+    "客户编号 / Customer ID",
+    "类型 / Kind",
+    "级别 / Level",
+    "内容 / What",
+    "首次发现 / First seen",
+    "负责人 / Assigned to",
+    "确认人 / Acknowledged by",
+    "确认说明 / Acknowledgement",
+    "解除时间 / Resolved",
+)
+
+
+def rows(*, customers, as_of):
+    alerts = (
+        RiskAlert.objects.filter(customer__in=[c.pk for c in customers], opened_as_of__lte=as_of)
+        .select_related("assigned_to", "acknowledged_by")
+        .order_by("customer_id", "opened_at")
+    )
+    for a in alerts.iterator(chunk_size=2000):
+        yield (
+            a.customer_id,
+            str(a.get_kind_display()),
+            str(a.get_level_display()),
+            alert_text(a),
+            a.opened_as_of,
+            a.assigned_to.username if a.assigned_to else "",
+            a.acknowledged_by.username if a.acknowledged_by else "",
+            a.acknowledgement,
+            a.resolved_at,
+        )
+
+
+PROVIDER = SummaryProvider("risk", COLUMNS, summary, order=50)
+SHEET = SheetSpec("risk_alerts", "风险预警 Risk alerts", HEADERS, rows, order=50)

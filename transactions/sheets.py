@@ -1,0 +1,123 @@
+"""The ledger's part of the workbook: summary columns (T12M purchases, receivables, aging, DSO) and
+the sales and payments sheets."""
+
+from django.db.models import Count
+
+from custnotes.money import ZERO
+from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
+from customers.models import Customer
+
+from . import calculations, selectors
+from .models import Allocation, Payment, Sale
+
+COLUMNS = (
+    SummaryColumn("t12m_purchases", "近12个月购买次数", "T12M purchases", 21, "int"),
+    SummaryColumn("open_total", "应收余额", "Open receivables", 30, "money"),
+    SummaryColumn("not_due", "未到期", "Not yet due", 31, "money"),
+    SummaryColumn("d1_30", "逾期1-30天", "1-30 days", 32, "money"),
+    SummaryColumn("d31_60", "逾期31-60天", "31-60 days", 33, "money"),
+    SummaryColumn("d61_90", "逾期61-90天", "61-90 days", 34, "money"),
+    SummaryColumn("over_90", "逾期90天以上", "Over 90 days", 35, "money"),
+    SummaryColumn("dso", "应收账款周转天数", "DSO", 36, "days"),
+    SummaryColumn("overdue", "逾期金额", "Overdue", 37, "money", export=False),
+)
+BUCKETS = ("open_total", "not_due", "d1_30", "d31_60", "d61_90", "over_90")
+
+
+def summary(*, customers, as_of):
+    ids = [c.pk for c in customers]
+    start = calculations.window_start(as_of, calculations.T12M_DAYS)
+    counts = dict(
+        Sale.objects.filter(
+            customer_id__in=ids, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of
+        )
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("customer_id", "n")
+    )
+    aging = {
+        row["customer_id"]: row
+        for row in selectors.receivables_aging(user=None, as_of=as_of, customers=Customer.objects.filter(pk__in=ids))
+    }
+    history = selectors.credit_history(as_of=as_of, customer_ids=ids)
+    result = {}
+    for customer_id in ids:
+        row = aging.get(customer_id, {})
+        values = {key: row.get(key, ZERO) for key in BUCKETS}
+        values["t12m_purchases"] = counts.get(customer_id, 0)
+        values["overdue"] = values["open_total"] - values["not_due"]
+        values["dso"] = calculations.dso(
+            values["open_total"], history.get(customer_id, {}).get("credit_sales_90", ZERO)
+        )
+        result[customer_id] = values
+    return result
+
+
+SALES_HEADERS = (
+    "销售编号 / Sale ID",
+    "客户编号 / Customer ID",
+    "日期 / Date",
+    "产品或服务 / Product or service",
+    "金额 / Amount",
+    "销售成本 / Cost of goods",
+    "到期日 / Due date",
+    "作废 / Void",
+)
+
+
+def sales_rows(*, customers, as_of):
+    ids = [c.pk for c in customers]
+    sales = (
+        Sale.objects.filter(customer_id__in=ids, occurred_at__date__lte=as_of)
+        .order_by("occurred_at", "pk")
+        .values_list("pk", "customer_id", "occurred_at", "product", "amount", "cost_of_goods", "due_date", "is_void")
+    )
+    for pk, customer_id, occurred_at, product, amount, cogs, due, void in sales.iterator(chunk_size=2000):
+        yield (pk, customer_id, occurred_at, product, amount, cogs, due, "是 yes" if void else "")
+
+
+PAYMENTS_HEADERS = (
+    "收款编号 / Payment ID",
+    "客户编号 / Customer ID",
+    "日期 / Date",
+    "金额 / Amount",
+    "支付方式 / Method",
+    "核销销售 / Applies to",
+    "类型 / Kind",
+    "手续费 / Fee",
+    "参考号 / Reference",
+)
+
+
+def payments_rows(*, customers, as_of):
+    ids = [c.pk for c in customers]
+    applies: dict[int, list[str]] = {}
+    for payment_id, sale_id in (
+        Allocation.objects.filter(payment__customer_id__in=ids)
+        .values_list("payment_id", "sale_id")
+        .order_by("payment_id", "sale_id")
+    ):
+        applies.setdefault(payment_id, []).append(str(sale_id))
+    payments = (
+        Payment.objects.filter(customer_id__in=ids, received_at__date__lte=as_of)
+        .select_related("method")
+        .order_by("received_at", "pk")
+    )
+    for p in payments.iterator(chunk_size=2000):
+        yield (
+            p.pk,
+            p.customer_id,
+            p.received_at,
+            p.amount,
+            p.method.name,
+            ",".join(applies.get(p.pk, [])),
+            str(p.get_kind_display()),
+            p.fee,
+            p.reference,
+        )
+
+
+PROVIDER = SummaryProvider("transactions", COLUMNS, summary, order=20)
+SALES_SHEET = SheetSpec("sales", "交易 Sales", SALES_HEADERS, sales_rows, order=20)
+PAYMENTS_SHEET = SheetSpec("payments", "收款 Payments", PAYMENTS_HEADERS, payments_rows, order=21)

@@ -1,0 +1,82 @@
+"""Customer value in the workbook: P(alive), predicted and potential value, tier and segment (from
+the latest scoring run on or before the as-of date) and the valuation sheet."""
+
+from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
+
+from .models import CustomerValuation
+from .selectors import latest_run
+
+COLUMNS = (
+    SummaryColumn("p_alive", "活跃概率", "P(alive)", 41, "ratio"),
+    SummaryColumn("predicted_value", "预测12个月价值", "Predicted 12-month value", 42, "money"),
+    SummaryColumn("potential_value", "潜在价值", "Potential value", 43, "money"),
+    SummaryColumn("tier", "价值等级", "Tier", 44),
+    SummaryColumn("segment", "客户分群", "Segment", 45),
+)
+
+
+def snapshots(*, customers, as_of) -> dict[int, CustomerValuation]:
+    run = latest_run(as_of=as_of)
+    if run is None:
+        return {}
+    return {v.customer_id: v for v in CustomerValuation.objects.filter(run=run, customer__in=[c.pk for c in customers])}
+
+
+def summary(*, customers, as_of):
+    rows = snapshots(customers=customers, as_of=as_of)
+    return {
+        customer_id: {
+            "p_alive": v.p_alive,
+            "predicted_value": v.predicted_value,
+            "potential_value": v.potential_value,
+            "tier": v.tier,
+            "segment": str(v.get_segment_display()) if v.segment else "",
+        }
+        for customer_id, v in rows.items()
+    }
+
+
+HEADERS = (
+    "客户编号 / Customer ID",
+    "评分日期 / As of",
+    "价值等级 / Tier",
+    "客户分群 / Segment",
+    "R",
+    "F",
+    "M",
+    "当前价值 / Current value",
+    "近12个月购买次数 / T12M purchases",
+    "近12个月贡献利润 / T12M contribution profit",
+    "活跃概率 / P(alive)",
+    "预计购买次数 / Expected purchases",
+    "预计单次购买金额 / Expected purchase value",
+    "预测12个月价值 / Predicted 12-month value",
+    "潜在价值 / Potential value",
+    "说明 / Note",
+)
+
+
+def rows(*, customers, as_of):
+    for customer_id, v in sorted(snapshots(customers=customers, as_of=as_of).items()):
+        yield (
+            customer_id,
+            v.as_of,
+            v.tier,
+            str(v.get_segment_display()) if v.segment else "",
+            v.r_score,
+            v.f_score,
+            v.m_score,
+            v.current_value,
+            v.t12m_purchases,
+            v.t12m_contribution,
+            v.p_alive,
+            v.expected_purchases,
+            v.expected_value,
+            v.predicted_value,
+            v.potential_value,
+            str(v.get_history_note_display()) if v.history_note else "",
+        )
+
+
+PROVIDER = SummaryProvider("valuation", COLUMNS, summary, order=40)
+SHEET = SheetSpec("valuation", "价值 Valuation", HEADERS, rows, order=40)
