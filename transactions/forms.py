@@ -1,6 +1,5 @@
 """Ledger forms: validation and layout; the ledger rules themselves are in services/calculations."""
 
-
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils import timezone
