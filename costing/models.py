@@ -41,6 +41,14 @@ class CostEntry(models.Model):
     )
     amount = money_field(_("amount"), validators=[MinValueValidator(0)])
     date = models.DateField(_("date"), db_index=True)
+    external_id = models.CharField(
+        _("import ID"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The ID this record has in an imported workbook; re-importing the file finds it by this."),
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

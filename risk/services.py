@@ -226,6 +226,12 @@ def _propose(assessments, customers) -> None:
         )
     )
     policies = {p.customer_id: p for p in CreditPolicy.objects.filter(customer_id__in=by_id.keys())}
+    # What Finance last rejected is not proposed again unchanged.
+    rejected = {}
+    for proposal in CreditProposal.objects.filter(
+        customer_id__in=by_id.keys(), status=ProposalStatus.REJECTED
+    ).order_by("customer_id", "-decided_at"):
+        rejected.setdefault(proposal.customer_id, proposal)
     new = []
     for assessment in assessments:
         customer = by_id[assessment.customer_id]
@@ -245,7 +251,14 @@ def _propose(assessments, customers) -> None:
             and proposal["require_prepayment"] == bool(policy and policy.require_prepayment)
             and proposal["require_guarantee"] == bool(policy and policy.require_guarantee)
         )
-        if unchanged:
+        last_rejected = rejected.get(customer.pk)
+        if unchanged or (
+            last_rejected is not None
+            and last_rejected.credit_limit == proposal["credit_limit"]
+            and last_rejected.payment_terms_days == proposal["payment_terms_days"]
+            and last_rejected.require_prepayment == proposal["require_prepayment"]
+            and last_rejected.require_guarantee == proposal["require_guarantee"]
+        ):
             continue
         new.append(
             CreditProposal(

@@ -10,17 +10,21 @@ LEVEL_BADGES = {"high": "text-bg-danger", "medium": "text-bg-warning", "low": "t
 
 
 class LevelColumn(tables.Column):
-    def render(self, value, record):
+    """A risk level as a coloured badge. Reads the stored code from the record: the column's value
+    is the translated label (the field has choices), which cannot be turned back into a level."""
+
+    def render(self, record, bound_column):
         from django.utils.html import format_html
 
         from .choices import Level
 
-        return format_html('<span class="badge {}">{}</span>', LEVEL_BADGES.get(value, ""), Level(value).label)
+        code = getattr(record, bound_column.name)
+        return format_html('<span class="badge {}">{}</span>', LEVEL_BADGES.get(code, ""), Level(code).label)
 
-    def value(self, value):
+    def value(self, record, bound_column):
         from .choices import Level
 
-        return str(Level(value).label)
+        return str(Level(getattr(record, bound_column.name)).label)
 
 
 class RiskAlertTable(tables.Table):

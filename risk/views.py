@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -66,7 +67,12 @@ class AlertAcknowledgeView(PermissionRequiredMixin, View):
                 messages.error(request, " ".join(error.messages))
         else:
             messages.error(request, _("Say what is being done about it."))
-        return redirect(request.POST.get("next") or reverse("risk:alerts"))
+        target = request.POST.get("next")
+        if not target or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("risk:alerts")
+        return redirect(target)
 
 
 class RiskDashboardView(PermissionRequiredMixin, TemplateView):
@@ -131,7 +137,11 @@ class ProposalDecideView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         proposal = get_object_or_404(selectors.proposal_list(user=request.user), pk=pk)
-        approve = request.POST.get("decision") == "approve"
+        decision = request.POST.get("decision")
+        if decision not in ("approve", "reject"):
+            messages.error(request, _("Choose to approve or to reject the proposal."))
+            return redirect(reverse("customers:detail", args=[proposal.customer_id]) + "#risk")
+        approve = decision == "approve"
         form = ProposalDecisionForm(request.POST)
         if approve and not form.is_valid():
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))

@@ -31,6 +31,7 @@ GROWTH_FACTORS = {
 }
 MIN_CUSTOMERS_BGNBD = 5  # fewer customers with a first purchase: no fit
 MIN_CUSTOMERS_GG = 3  # fewer customers with repeat purchases: no spend model
+LOG_BOUND = 20  # parameters are fitted in log space within e^-20 .. e^20
 
 
 # --- the repeat-purchase summary ----------------------------------------------------------------
@@ -119,14 +120,16 @@ def _fit(objective, start: Sequence[float]) -> tuple[np.ndarray, float]:
     )
     refined = optimize.minimize(objective, result.x, method="L-BFGS-B")
     best = refined if refined.success and refined.fun <= result.fun else result
-    return np.exp(best.x), float(best.fun)
+    # The objective evaluates the parameters clipped to e^±20; return exactly those, so that the
+    # parameters and the reported log-likelihood belong together even when an optimum runs off.
+    return np.exp(np.clip(best.x, -LOG_BOUND, LOG_BOUND)), float(best.fun)
 
 
 def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[BgNbdParams, float]:
     """Maximum-likelihood BG/NBD parameters and the total log-likelihood."""
 
     def objective(log_params):
-        params = BgNbdParams(*np.exp(np.clip(log_params, -20, 20)))
+        params = BgNbdParams(*np.exp(np.clip(log_params, -LOG_BOUND, LOG_BOUND)))
         value = -bgnbd_log_likelihood(params, x, t_x, T).sum()
         return value if np.isfinite(value) else 1e300
 
@@ -147,8 +150,8 @@ def p_alive(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) 
 
 def expected_purchases(params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """E[purchases in the next t units | x, t_x, T] (FHL 2005, eq. 10)."""
-    r, alpha, b = params.r, params.alpha, params.b
-    a = _off_one(params.a)
+    r, alpha = params.r, params.alpha
+    a, b = _off_one(params.a), _off_sum_one(params.a, params.b)
     z = t / (alpha + T + t)
     log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
     hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
@@ -159,8 +162,8 @@ def expected_purchases(params: BgNbdParams, t: float, x: np.ndarray, t_x: np.nda
 def expected_purchases_new(params: BgNbdParams, t: np.ndarray) -> np.ndarray:
     """E[X(t)] for a customer just acquired (FHL 2005, eq. 7): the population's expected repeat
     purchases in the first t units, used for the holdout check's cumulative curve."""
-    r, alpha, b = params.r, params.alpha, params.b
-    a = _off_one(params.a)
+    r, alpha = params.r, params.alpha
+    a, b = _off_one(params.a), _off_sum_one(params.a, params.b)
     t = np.asarray(t, dtype=float)
     hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
     return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
@@ -169,6 +172,12 @@ def expected_purchases_new(params: BgNbdParams, t: np.ndarray) -> np.ndarray:
 def _off_one(a: float) -> float:
     """The closed forms hold for every a > 0 but divide by a − 1: step off the removable point."""
     return a + 1e-9 if abs(a - 1) < 1e-9 else a
+
+
+def _off_sum_one(a: float, b: float) -> float:
+    """With a + b = 1 and x = 0 the closed form multiplies 0 by an infinite hypergeometric term;
+    the limit is finite, so step b off the point."""
+    return b + 1e-9 if abs(a + b - 1) < 1e-9 else b
 
 
 # --- Gamma-Gamma --------------------------------------------------------------------------------
@@ -201,7 +210,7 @@ def fit_gamma_gamma(x: np.ndarray, mean_value: np.ndarray) -> tuple[GammaGammaPa
     xs, ms = x[mask], mean_value[mask]
 
     def objective(log_params):
-        params = GammaGammaParams(*np.exp(np.clip(log_params, -20, 20)))
+        params = GammaGammaParams(*np.exp(np.clip(log_params, -LOG_BOUND, LOG_BOUND)))
         value = -gamma_gamma_log_likelihood(params, xs, ms).sum()
         return value if np.isfinite(value) else 1e300
 

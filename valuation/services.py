@@ -37,6 +37,8 @@ def valuation_prepare(*, as_of: datetime.date, unit: str = "weeks", chunk_size: 
     run.valuations.all().delete()
     run.chunks.all().delete()
     fit = model_fit(as_of=as_of, unit=unit)
+    if any(not np.isfinite(value) for value in fit["params"].values()):
+        fit = {**fit, "params": {}}  # a fit that did not converge to numbers gives no model figures
     start = window_start(as_of, T12M_DAYS)
     totals = Sale.objects.filter(is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of).aggregate(
         revenue=money_sum("amount"), cogs=money_sum("cost_of_goods")
@@ -165,9 +167,9 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
             row.history_note = HistoryNote.NO_MODEL
         else:
             row.p_alive = float(alive[i])
-            if np.isfinite(expected[i]):
+            if _usable(expected[i]):
                 row.expected_purchases = float(expected[i])
-            if values is not None and np.isfinite(values[i]):
+            if values is not None and _usable(values[i]):
                 row.expected_value = calc.to_money(values[i])
             if row.expected_value is None:
                 row.history_note = HistoryNote.NO_SPEND_MODEL
@@ -178,6 +180,14 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
                 row.potential_value = calc.potential_value(row.predicted_value, factor, customer.growth_rating)
         rows.append(row)
     return rows
+
+
+MAX_FIGURE = 1e12  # beyond any real customer's purchases or spend: a degenerate fit, not a figure
+
+
+def _usable(value) -> bool:
+    """A model figure worth storing: finite and within what money fields hold."""
+    return bool(np.isfinite(value)) and abs(float(value)) < MAX_FIGURE
 
 
 @transaction.atomic

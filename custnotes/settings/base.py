@@ -155,12 +155,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 
 def filesystem_broker(root: Path) -> tuple[dict, str]:
     """Transport options and result backend for kombu's filesystem transport under `root`."""
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "results", "control"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     options = {
         "data_folder_in": str(root / "queue"),
         "data_folder_out": str(root / "queue"),
         "processed_folder": str(root / "processed"),
+        "control_folder": str(root / "control"),  # broadcast exchanges; default is ./control
         "store_processed": False,
     }
     return options, f"file://{root / 'results'}"

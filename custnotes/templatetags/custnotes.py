@@ -24,3 +24,11 @@ def percent(value):
 def get_item(mapping, key):
     """{{ mapping|get_item:key }}: a dict lookup by a variable key."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def person(user):
+    """{{ user|person }}: the full name, else the username; — for nobody (a deleted user)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
