@@ -63,3 +63,6 @@ class CostingConfig(AppConfig):
                 "megaphone",
             )
         )
+        from . import imports
+
+        registry.add_import_sheet(imports.SHEET)

@@ -1,5 +1,6 @@
 """Costs and profit in the workbook: the T12M P&L columns of the summary and the costs sheet."""
 
+from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 from customers.models import Customer
 
@@ -47,14 +48,16 @@ COSTS_HEADERS = (
 
 
 def costs_rows(*, customers, as_of):
-    ids = [c.pk for c in customers]
+    names = {c.pk: exported_id(c.external_id, c.pk) for c in customers}
     entries = (
-        CostEntry.objects.filter(customer_id__in=ids, date__lte=as_of).select_related("category").order_by("date", "pk")
+        CostEntry.objects.filter(customer_id__in=names, date__lte=as_of)
+        .select_related("category")
+        .order_by("date", "pk")
     )
     for e in entries.iterator(chunk_size=2000):
         yield (
-            e.pk,
-            e.customer_id,
+            exported_id(e.external_id, e.pk),
+            names[e.customer_id],
             e.date,
             e.category.name,
             e.amount,

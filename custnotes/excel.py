@@ -30,6 +30,7 @@ def make_cell(ws, value):
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value).replace(tzinfo=None)
+        value = value.replace(microsecond=0)  # a spreadsheet keeps whole seconds at best
         cell = WriteOnlyCell(ws, value)
         cell.number_format = DATETIME_FORMAT
         return cell

@@ -156,6 +156,7 @@ class Registry:
         self.summary_providers: list[SummaryProvider] = []
         self.sheets: list[SheetSpec] = []
         self.reports: list[ReportEntry] = []
+        self.import_sheets: list = []  # custnotes.importing.ImportSheet
 
     @staticmethod
     def _add(items: list, item, key: str):
@@ -195,6 +196,9 @@ class Registry:
 
     def add_sheet(self, sheet: SheetSpec):
         self._add(self.sheets, sheet, "name")
+
+    def add_import_sheet(self, sheet):
+        self._add(self.import_sheets, sheet, "key")
 
     def add_report(self, report: ReportEntry):
         self._add(self.reports, report, "url_name")

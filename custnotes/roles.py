@@ -56,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "transactions.add_sale",
         "transactions.delete_sale",
         "costing.add_costentry",
+        "custnotes.add_importjob",
     ],
     # Finance: every customer; credit limits and payment terms are theirs.
     FINANCE: [
@@ -77,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "valuation.run_valuation",
         "risk.decide_creditproposal",
         "risk.change_risk_settings",
+        "custnotes.add_importjob",
     ],
     # Manager: sees everything, changes little (notes; industry outlook).
     MANAGER: [

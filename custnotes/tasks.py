@@ -31,3 +31,11 @@ def export_workbook(job_id: int) -> str:
     from custnotes.exports import export_job_run
 
     return export_job_run(job_id=job_id)
+
+
+@shared_task(name="custnotes.import_workbook", acks_late=True)
+def import_workbook(job_id: int) -> str:
+    """Check (and, when clean or asked for the good rows, import) an uploaded workbook."""
+    from custnotes.imports_jobs import import_job_run
+
+    return import_job_run(job_id=job_id)

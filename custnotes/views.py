@@ -2,19 +2,22 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.exports import export_customers, export_job_start
-from custnotes.forms import AsOfForm
-from custnotes.models import ExportJob
+from custnotes.forms import AsOfForm, ImportUploadForm
+from custnotes.import_template import template_workbook
+from custnotes.imports_jobs import import_job_retry_good_rows, import_job_start
+from custnotes.models import ExportJob, ImportJob
 from custnotes.registry import registry
 from custnotes.workbook import write_workbook
 
@@ -142,6 +145,55 @@ class WorkbookDownloadView(View):
     def get(self, request, pk):
         job = get_object_or_404(ExportJob, pk=pk, user=request.user, status=ExportJob.Status.DONE)
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+
+
+class ImportView(PermissionRequiredMixin, FormView):
+    """Upload a customer book; a worker checks (and imports) it; the user's recent imports."""
+
+    permission_required = "custnotes.add_importjob"
+    form_class = ImportUploadForm
+    template_name = "imports/upload.html"
+
+    def get_context_data(self, **kwargs):
+        jobs = ImportJob.objects.filter(user=self.request.user)[:10]
+        return super().get_context_data(jobs=jobs, **kwargs)
+
+    def form_valid(self, form):
+        job = import_job_start(
+            user=self.request.user, upload=form.cleaned_data["file"], language=translation.get_language() or "zh-hans"
+        )
+        return redirect("import-job", pk=job.pk)
+
+
+class ImportTemplateView(PermissionRequiredMixin, View):
+    permission_required = "custnotes.add_importjob"
+
+    def get(self, request):
+        return workbook_response(template_workbook(), "custnotes-import-template.xlsx")
+
+
+class ImportJobView(PermissionRequiredMixin, TemplateView):
+    """The import's progress, then its result: what was written, or each bad row and why."""
+
+    permission_required = "custnotes.add_importjob"
+    template_name = "imports/job.html"
+
+    def get_job(self):
+        return get_object_or_404(ImportJob, pk=self.kwargs["pk"], user=self.request.user)
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["imports/job_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(job=self.get_job(), **kwargs)
+
+    def post(self, request, pk):
+        job = self.get_job()
+        if job.status == ImportJob.Status.INVALID and request.POST.get("action") == "good-rows":
+            import_job_retry_good_rows(job=job)
+        return redirect("import-job", pk=job.pk)
 
 
 class ReportsView(TemplateView):

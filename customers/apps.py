@@ -13,6 +13,7 @@ class CustomersConfig(AppConfig):
 
         registry.add_nav(NavItem(_("Home"), "home", order=1, icon="house"))
         registry.add_nav(NavItem(_("Reports"), "reports", order=60, icon="bar-chart"))
+        registry.add_nav(NavItem(_("Import"), "import", order=70, permission="custnotes.add_importjob", icon="upload"))
         registry.add_nav(
             NavItem(
                 _("Customers"),
@@ -46,3 +47,6 @@ class CustomersConfig(AppConfig):
 
         registry.add_summary(sheets.PROVIDER)
         registry.add_sheet(sheets.SHEET)
+        from . import imports
+
+        registry.add_import_sheet(imports.SHEET)

@@ -1,9 +1,10 @@
 """The customers section of the workbook: its summary columns and its sheet."""
 
+from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 
 COLUMNS = (
-    SummaryColumn("customer_id", "客户编号", "Customer ID", 10, "int"),
+    SummaryColumn("customer_id", "客户编号", "Customer ID", 10),
     SummaryColumn("name", "名称", "Name", 11),
     SummaryColumn("type", "类型", "Type", 12),
     SummaryColumn("team", "团队", "Team", 13),
@@ -14,7 +15,7 @@ COLUMNS = (
 def summary(*, customers, as_of):
     return {
         c.pk: {
-            "customer_id": c.pk,
+            "customer_id": exported_id(c.external_id, c.pk),
             "name": c.name,
             "type": str(c.get_customer_type_display()),
             "team": c.team.name,
@@ -45,7 +46,7 @@ SHEET_HEADERS = (
 def sheet_rows(*, customers, as_of):
     for c in customers:
         yield (
-            c.pk,
+            exported_id(c.external_id, c.pk),
             c.name,
             c.company,
             c.contact_person,

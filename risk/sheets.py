@@ -1,5 +1,6 @@
 """Risk in the workbook: the credit risk and verdict columns of the summary, the risk alerts sheet."""
 
+from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 from valuation.sheets import snapshots
 
@@ -49,6 +50,7 @@ HEADERS = (
 
 
 def rows(*, customers, as_of):
+    names = {c.pk: exported_id(c.external_id, c.pk) for c in customers}
     alerts = (
         RiskAlert.objects.filter(customer__in=[c.pk for c in customers], opened_as_of__lte=as_of)
         .select_related("assigned_to", "acknowledged_by")
@@ -56,7 +58,7 @@ def rows(*, customers, as_of):
     )
     for a in alerts.iterator(chunk_size=2000):
         yield (
-            a.customer_id,
+            names[a.customer_id],
             str(a.get_kind_display()),
             str(a.get_level_display()),
             alert_text(a),

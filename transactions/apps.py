@@ -114,3 +114,7 @@ class TransactionsConfig(AppConfig):
                 "col-lg-7",
             )
         )
+        from . import imports
+
+        registry.add_import_sheet(imports.SALES_SHEET)
+        registry.add_import_sheet(imports.PAYMENTS_SHEET)

@@ -3,11 +3,13 @@ the sales and payments sheets."""
 
 from django.db.models import Count
 
+from custnotes.identity import exported_id
 from custnotes.money import ZERO
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 from customers.models import Customer
 
 from . import calculations, selectors
+from .choices import PaymentKind
 from .models import Allocation, Payment, Sale
 
 COLUMNS = (
@@ -66,15 +68,39 @@ SALES_HEADERS = (
 )
 
 
+def customer_ids(customers) -> dict[int, str]:
+    """{pk: the customer's ID in the workbook}."""
+    return {c.pk: exported_id(c.external_id, c.pk) for c in customers}
+
+
 def sales_rows(*, customers, as_of):
-    ids = [c.pk for c in customers]
+    names = customer_ids(customers)
     sales = (
-        Sale.objects.filter(customer_id__in=ids, occurred_at__date__lte=as_of)
+        Sale.objects.filter(customer_id__in=names, occurred_at__date__lte=as_of)
         .order_by("occurred_at", "pk")
-        .values_list("pk", "customer_id", "occurred_at", "product", "amount", "cost_of_goods", "due_date", "is_void")
+        .values_list(
+            "pk",
+            "external_id",
+            "customer_id",
+            "occurred_at",
+            "product",
+            "amount",
+            "cost_of_goods",
+            "due_date",
+            "is_void",
+        )
     )
-    for pk, customer_id, occurred_at, product, amount, cogs, due, void in sales.iterator(chunk_size=2000):
-        yield (pk, customer_id, occurred_at, product, amount, cogs, due, "是 yes" if void else "")
+    for pk, external_id, customer_id, occurred_at, product, amount, cogs, due, void in sales.iterator(chunk_size=2000):
+        yield (
+            exported_id(external_id, pk),
+            names[customer_id],
+            occurred_at,
+            product,
+            amount,
+            cogs,
+            due,
+            "是 yes" if void else "",
+        )
 
 
 PAYMENTS_HEADERS = (
@@ -91,27 +117,31 @@ PAYMENTS_HEADERS = (
 
 
 def payments_rows(*, customers, as_of):
-    ids = [c.pk for c in customers]
+    names = customer_ids(customers)
     applies: dict[int, list[str]] = {}
-    for payment_id, sale_id in (
-        Allocation.objects.filter(payment__customer_id__in=ids)
-        .values_list("payment_id", "sale_id")
+    for payment_id, sale_pk, sale_external in (
+        Allocation.objects.filter(payment__customer_id__in=names)
+        .values_list("payment_id", "sale_id", "sale__external_id")
         .order_by("payment_id", "sale_id")
     ):
-        applies.setdefault(payment_id, []).append(str(sale_id))
+        applies.setdefault(payment_id, []).append(exported_id(sale_external, sale_pk))
     payments = (
-        Payment.objects.filter(customer_id__in=ids, received_at__date__lte=as_of)
-        .select_related("method")
+        Payment.objects.filter(customer_id__in=names, received_at__date__lte=as_of)
+        .select_related("method", "refund_of")
         .order_by("received_at", "pk")
     )
     for p in payments.iterator(chunk_size=2000):
+        if p.kind == PaymentKind.REFUND and p.refund_of is not None:
+            target = exported_id(p.refund_of.external_id, p.refund_of.pk)  # a refund names its receipt
+        else:
+            target = ",".join(applies.get(p.pk, []))
         yield (
-            p.pk,
-            p.customer_id,
+            exported_id(p.external_id, p.pk),
+            names[p.customer_id],
             p.received_at,
             p.amount,
             p.method.name,
-            ",".join(applies.get(p.pk, [])),
+            target,
             str(p.get_kind_display()),
             p.fee,
             p.reference,

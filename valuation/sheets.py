@@ -1,6 +1,7 @@
 """Customer value in the workbook: P(alive), predicted and potential value, tier and segment (from
 the latest scoring run on or before the as-of date) and the valuation sheet."""
 
+from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 
 from .models import CustomerValuation
@@ -57,9 +58,10 @@ HEADERS = (
 
 
 def rows(*, customers, as_of):
+    names = {c.pk: exported_id(c.external_id, c.pk) for c in customers}
     for customer_id, v in sorted(snapshots(customers=customers, as_of=as_of).items()):
         yield (
-            customer_id,
+            names[customer_id],
             v.as_of,
             v.tier,
             str(v.get_segment_display()) if v.segment else "",

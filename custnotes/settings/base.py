@@ -121,6 +121,14 @@ USE_TZ = True
 # Workbook exports of more customers than this run in the background with a progress page.
 WORKBOOK_INLINE_LIMIT = env.int("WORKBOOK_INLINE_LIMIT", default=300)
 
+# Imports: the largest upload, how far a workbook may unpack (zip bombs), rows written per batch.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024)
+IMPORT_MAX_RATIO = 200
+IMPORT_BATCH_SIZE = 1000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 # One base currency per deployment.
 CURRENCY = env.str("CURRENCY", default="CNY")
 

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from custnotes.identity import own_pk
 from custnotes.workbook import SUMMARY_TITLE
 
 from .conftest import SUMMARY_COLUMNS_EN
@@ -29,7 +30,7 @@ def test_writes_a_valid_workbook(portfolio, south_customer, tmp_path, capsys):
     assert [str(c.value).split(" / ")[1] for c in ws[1]] == SUMMARY_COLUMNS_EN
     rows = rows_of(ws)
     # the command is the system: every customer, South's too
-    assert [r["Customer ID"] for r in rows] == [
+    assert [own_pk(r["Customer ID"]) for r in rows] == [
         portfolio.alpha.pk,
         portfolio.beta.pk,
         portfolio.formula.pk,
@@ -51,8 +52,8 @@ def test_customer_filters_to_one_row(portfolio, tmp_path):
     assert [r["Name"] for r in rows] == ["Beta"]
     assert rows[0]["T12M revenue"] == 2250
     assert rows[0]["Verdict"] == "A · 集中度风险 高：占近12个月总收入的 55.6 %"
-    assert {r["Customer ID"] for r in rows_of(book["交易 Sales"])} == {portfolio.beta.pk}
-    assert {r["Customer ID"] for r in rows_of(book["成本 Costs"])} == {portfolio.beta.pk}
+    assert {own_pk(r["Customer ID"]) for r in rows_of(book["交易 Sales"])} == {portfolio.beta.pk}
+    assert {own_pk(r["Customer ID"]) for r in rows_of(book["成本 Costs"])} == {portfolio.beta.pk}
 
 
 def test_as_of_a_past_date_excludes_later_sales(portfolio, tmp_path):

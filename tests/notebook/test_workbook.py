@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from custnotes import exports, tasks
+from custnotes.identity import exported_id, own_pk
 from custnotes.models import ExportJob
 from custnotes.workbook import SUMMARY_TITLE, write_workbook
 
@@ -87,7 +88,7 @@ def test_the_summary_sheet_figures(book, portfolio):
     assert list(rows) == ["Alpha", "Beta", "=1+1"]
     alpha = {k: c.value for k, c in rows["Alpha"].items()}
     assert alpha == {
-        "Customer ID": portfolio.alpha.pk,
+        "Customer ID": exported_id(None, portfolio.alpha.pk),  # this database's own ID for it
         "Name": "Alpha",
         "Type": "老客户",
         "Team": "East",
@@ -122,7 +123,7 @@ def test_the_summary_sheet_figures(book, portfolio):
 
 def test_numbers_are_numbers_and_money_has_two_decimals(book):
     for row in sheet_rows(book[SUMMARY_TITLE]):
-        assert isinstance(row["Customer ID"].value, int)
+        assert own_pk(row["Customer ID"].value) is not None  # this database's own ID, as text
         assert isinstance(row["T12M purchases"].value, int)
         for column in MONEY_COLUMNS:
             cell = row[column]
@@ -202,9 +203,9 @@ def test_one_customers_workbook_for_a_sales_user(client_for, sales_user, portfol
     assert f"notebook-{portfolio.alpha.pk}-{portfolio.as_of.isoformat()}.xlsx" in response["Content-Disposition"]
     book = from_bytes(b"".join(response.streaming_content))
     rows = sheet_rows(book[SUMMARY_TITLE])
-    assert [r["Customer ID"].value for r in rows] == [portfolio.alpha.pk]
+    assert [own_pk(r["Customer ID"].value) for r in rows] == [portfolio.alpha.pk]
     assert rows[0]["T12M contribution profit"].value == 696.6
-    assert {r["Customer ID"].value for r in sheet_rows(book["交易 Sales"])} == {portfolio.alpha.pk}
+    assert {own_pk(r["Customer ID"].value) for r in sheet_rows(book["交易 Sales"])} == {portfolio.alpha.pk}
 
 
 def test_another_teams_customer_is_not_found(client_for, sales_user, south_customer, portfolio):
@@ -252,7 +253,7 @@ def test_all_my_customers_stream_below_the_inline_limit(client_for, sales_user, 
     response = client_for(sales_user).get(reverse("workbook"))
     assert response.status_code == 200
     book = from_bytes(b"".join(response.streaming_content))
-    ids = [r["Customer ID"].value for r in sheet_rows(book[SUMMARY_TITLE])]
+    ids = [own_pk(r["Customer ID"].value) for r in sheet_rows(book[SUMMARY_TITLE])]
     assert ids == [portfolio.alpha.pk, portfolio.beta.pk, portfolio.formula.pk]  # not South's customer
     assert not ExportJob.objects.exists()
 
@@ -305,7 +306,11 @@ def test_a_large_export_becomes_a_job(
     book = from_bytes(b"".join(response.streaming_content))
     assert book.sheetnames == SHEETS
     rows = sheet_rows(book[SUMMARY_TITLE])
-    assert [r["Customer ID"].value for r in rows] == [portfolio.alpha.pk, portfolio.beta.pk, portfolio.formula.pk]
+    assert [own_pk(r["Customer ID"].value) for r in rows] == [
+        portfolio.alpha.pk,
+        portfolio.beta.pk,
+        portfolio.formula.pk,
+    ]
     assert rows[0]["T12M contribution profit"].value == 696.6
 
     other = client_for(finance_user)

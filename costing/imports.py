@@ -1,0 +1,119 @@
+"""The costs sheet (成本 Costs) of the import."""
+
+from django.utils.translation import gettext as _
+
+from custnotes.identity import own_pk
+from custnotes.importing import ImportColumn, ImportSheet, apply_values, normalise_choice
+from transactions.imports import _customer_known, _customer_pk, _customers, _date_problem
+
+from .choices import CostFamily
+from .models import CostCategory, CostEntry
+
+
+def _category_choices():
+    options = {}
+    for category in CostCategory.objects.all():
+        options[normalise_choice(category.name)] = category.pk
+        if category.name_en:
+            options[normalise_choice(category.name_en)] = category.pk
+    return options
+
+
+def _category_options():
+    return list(CostCategory.objects.filter(is_active=True).values_list("name", flat=True))
+
+
+COLUMNS = (
+    ImportColumn("cost_id", "成本编号", "Cost ID", "text", required=True, max_length=64, example="示例-K001"),
+    ImportColumn("customer_id", "客户编号", "Customer ID", "text", required=True, max_length=64, example="示例-C001"),
+    ImportColumn("date", "日期", "Date", "date", required=True, example="2024-01-20"),
+    ImportColumn(
+        "category_id",
+        "科目",
+        "Category",
+        "choice",
+        required=True,
+        choices=_category_choices,
+        example="维修",
+        options=_category_options,
+    ),
+    ImportColumn("amount", "金额", "Amount", "amount", required=True, example=500),
+    ImportColumn("note", "备注", "Note", "text", max_length=300, example="上门维修一次"),
+)
+
+
+def prepare(ctx):
+    data = _customers(ctx)
+    data["costs"] = dict(CostEntry.objects.exclude(external_id=None).values_list("external_id", "pk"))
+    data["own_costs"] = set(CostEntry.objects.filter(external_id=None).values_list("pk", flat=True))
+    data["categories"] = {c.pk: c for c in CostCategory.objects.all()}
+    data["may_cost"] = ctx.user.has_perm("costing.add_costentry")
+    data["may_market"] = ctx.user.has_perm("costing.add_marketing_cost")
+
+
+def check(row, ctx) -> list:
+    data = ctx.data["ledger"]
+    problems = []
+    if not data["may_cost"]:
+        problems.append(("cost_id", _("you may not record costs")))
+    if not _customer_known(data, row["customer_id"]):
+        problems.append(("customer_id", _("no such customer (in this file or among yours)")))
+    if row["amount"] <= 0:
+        problems.append(("amount", _("must be greater than zero")))
+    if problem := _date_problem(row["date"]):
+        problems.append(("date", problem))
+    category = data["categories"].get(row["category_id"])
+    if category is not None and not category.is_active:
+        problems.append(("category_id", _("this category is no longer in use")))
+    if category is not None and category.family == CostFamily.MARKETING and not data["may_market"]:
+        problems.append(("category_id", _("only Finance, Manager and Admin record marketing costs")))
+    return problems
+
+
+def _cost_pk(data, identifier):
+    pk = data["costs"].get(identifier)
+    if pk is None and own_pk(identifier) in data["own_costs"]:
+        pk = own_pk(identifier)
+    return pk
+
+
+def write(rows, ctx):
+    data = ctx.data["ledger"]
+    pks = {r["cost_id"]: _cost_pk(data, r["cost_id"]) for r in rows}
+    existing = CostEntry.objects.in_bulk([pk for pk in pks.values() if pk])
+    new, changed = [], []
+    for row in rows:
+        values = {
+            "customer_id": _customer_pk(ctx, data, row["customer_id"]),
+            "date": row["date"],
+            "category_id": row["category_id"],
+            "amount": row["amount"],
+            "note": row.get("note") or "",
+        }
+        entry = existing.get(pks[row["cost_id"]])
+        if entry is None:
+            new.append(CostEntry(external_id=row["cost_id"], author=ctx.user, **values))
+            continue
+        status = apply_values(entry, {**values, "external_id": row["cost_id"]})
+        if status:
+            changed.append(entry)
+        ctx.count("costs", "updated" if status == "updated" else "unchanged")
+    CostEntry.objects.bulk_create(new)
+    if changed:
+        CostEntry.objects.bulk_update(changed, ["customer_id", "date", "category_id", "amount", "note", "external_id"])
+    ctx.count("costs", "created", len(new))
+    for entry in new:
+        data["costs"][entry.external_id] = entry.pk
+
+
+SHEET = ImportSheet(
+    key="costs",
+    zh="成本",
+    en="Costs",
+    order=40,
+    id_column="cost_id",
+    columns=COLUMNS,
+    check=check,
+    write=write,
+    prepare=prepare,
+)

@@ -1,0 +1,33 @@
+"""The IDs records carry in workbooks: their own import ID, or this database's name for them."""
+
+import re
+import secrets
+from functools import lru_cache
+
+from django.db import IntegrityError, transaction
+
+
+@lru_cache(maxsize=1)
+def installation_token() -> str:
+    from custnotes.models import Installation
+
+    row = Installation.objects.order_by("pk").first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = Installation.objects.create(token=secrets.token_hex(4))
+        except IntegrityError:
+            row = Installation.objects.order_by("pk").first()
+    return row.token
+
+
+def exported_id(external_id: str | None, pk: int) -> str:
+    """The ID a record has in an exported workbook."""
+    return external_id or f"cn-{installation_token()}-{pk}"
+
+
+def own_pk(identifier: str) -> int | None:
+    """The primary key named by an ID this database exported for a record without an import ID;
+    None for any other ID (including another database's)."""
+    match = re.fullmatch(rf"cn-{re.escape(installation_token())}-(\d+)", identifier or "")
+    return int(match.group(1)) if match else None

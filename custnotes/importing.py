@@ -1,0 +1,510 @@
+"""The import engine: reads a customer book workbook (.xlsx) streaming, matches sheets and headers
+in either language and any order, parses the values people really type, checks every row before
+anything is written, reports each bad row by sheet, row, column and reason, and writes in one
+transaction — or nothing at all while any row is bad, unless the good rows alone are asked for.
+
+What each sheet holds and how its rows are checked and written is said by the sections
+(custnotes.registry ImportSheet, from each app's sheets.py); this module knows only workbooks.
+"""
+
+import datetime
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+
+from custnotes.money import round_money
+from custnotes.registry import registry
+
+EXAMPLE_PREFIXES = ("示例", "example")
+HEADER_SCAN_ROWS = 10
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003), also old .doc
+
+
+class ImportRefused(Exception):
+    """The file as a whole cannot be read (not a workbook, too large, a zip bomb, no known sheet)."""
+
+
+class ImportWriteError(Exception):
+    """A row that passed the checks but could not be written (an allocation that no longer fits,
+    say): the whole import is rolled back and the row reported."""
+
+    def __init__(self, sheet: str, row_id: str, column: str, message: str):
+        super().__init__(message)
+        self.sheet, self.row_id, self.column, self.message = sheet, row_id, column, message
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """A column of an import sheet. kind: text | int | amount | date | datetime | bool | choice | ids."""
+
+    key: str
+    zh: str
+    en: str
+    kind: str = "text"
+    required: bool = False
+    choices: Callable[[], dict[str, Any]] | None = None  # normalised name -> value
+    max_length: int | None = None
+    example: Any = None  # shown in the template's example row
+    options: Callable[[], list[str]] | None = None  # the names offered in the template's drop-down
+
+    def names(self) -> set[str]:
+        return {normalise_header(n) for n in (self.zh, self.en, self.zh + self.en, self.en + self.zh)}
+
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def as_list(self) -> list:
+        return [self.sheet, self.row, self.column, self.message]
+
+
+@dataclass
+class ImportContext:
+    """Shared by the sheets of one import: the user, what earlier sheets found valid, the counts."""
+
+    user: Any
+    write: bool
+    ids: dict[str, set] = field(default_factory=dict)  # sheet key -> user IDs of its valid rows
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)  # anything a sheet wants to keep between passes
+
+    def count(self, sheet: str, what: str, n: int = 1):
+        bucket = self.counts.setdefault(sheet, {"created": 0, "updated": 0, "unchanged": 0, "errors": 0})
+        bucket[what] += n
+
+
+@dataclass(frozen=True)
+class ImportSheet:
+    """A sheet the import reads. `check(row, ctx)` returns [(column key, message)] for a parsed row;
+    `write(rows, ctx)` writes a batch of good rows and counts created/updated/unchanged."""
+
+    key: str
+    zh: str
+    en: str
+    order: int
+    id_column: str
+    columns: tuple[ImportColumn, ...]
+    check: Callable[..., list]
+    write: Callable[..., None]
+    prepare: Callable[..., None] | None = None
+    finish: Callable[..., None] | None = None
+
+    def names(self) -> set[str]:
+        return {normalise_header(n) for n in (self.zh, self.en, self.zh + self.en, self.en + self.zh)}
+
+
+@dataclass
+class ImportResult:
+    counts: dict[str, dict[str, int]]
+    errors: list[RowError]
+    written: bool
+    sheets: list[str]
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+
+def apply_values(obj, values: dict) -> str:
+    """Set a row's values on an existing record. Returns "updated" when its content changed,
+    "stamped" when only its import ID did (a record exported from this database, now named by the
+    ID in the file), "" when nothing changed. The caller saves "updated" and "stamped" records and
+    counts only "updated" ones as updated."""
+    content = any(getattr(obj, k) != v for k, v in values.items() if k != "external_id")
+    stamp = "external_id" in values and obj.external_id != values["external_id"]
+    for key, value in values.items():
+        setattr(obj, key, value)
+    return "updated" if content else "stamped" if stamp else ""
+
+
+# --- normalising what people type ---------------------------------------------------------------
+
+
+def normalise_text(value) -> str:
+    """Full-width to half-width (NFKC), trimmed."""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def normalise_header(value) -> str:
+    text = normalise_text(value).lower()
+    return re.sub(r"[\s/／()（）:：_\-*＊]+", "", text)
+
+
+def normalise_choice(value) -> str:
+    return re.sub(r"\s+", " ", normalise_text(value).lower())
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"),
+)
+
+
+class ParseError(ValueError):
+    pass
+
+
+def parse_datetime(value) -> datetime.datetime:
+    """Excel date cells, Excel serial numbers, or text: 2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日,
+    each optionally with a time."""
+    if isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not 1 <= value < 2958466:
+            raise ParseError(_("not a date"))
+        result = from_excel(value)
+        return result if isinstance(result, datetime.datetime) else datetime.datetime.combine(result, datetime.time())
+    text = normalise_text(value)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+            try:
+                return datetime.datetime(year, month, day, hour, minute, second)
+            except ValueError as exc:
+                raise ParseError(_("not a valid date")) from exc
+    raise ParseError(_("not a date (use 2024-01-05, 2024/1/5 or 2024年1月5日)"))
+
+
+_AMOUNT_NOISE = re.compile(r"(?i)[\s,，¥￥$]|元|rmb|cny")
+
+
+def parse_amount(value) -> Decimal:
+    """Numbers, or text with thousands separators, ¥ or 元, full-width digits; to the fen."""
+    if isinstance(value, bool):
+        raise ParseError(_("not an amount"))
+    if isinstance(value, int | Decimal):
+        return round_money(value)
+    if isinstance(value, float):
+        return round_money(Decimal(repr(value)))
+    text = _AMOUNT_NOISE.sub("", normalise_text(value))
+    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        raise ParseError(_("not an amount"))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise ParseError(_("not an amount")) from exc
+    if amount.as_tuple().exponent < -2:
+        raise ParseError(_("more than two decimals"))
+    return round_money(amount)
+
+
+def parse_int(value) -> int:
+    if isinstance(value, bool):
+        raise ParseError(_("not a whole number"))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal):
+        if value != int(value):
+            raise ParseError(_("not a whole number"))
+        return int(value)
+    text = normalise_text(value).replace(",", "")
+    if not re.fullmatch(r"-?\d+", text):
+        raise ParseError(_("not a whole number"))
+    return int(text)
+
+
+TRUE_WORDS = {"yes", "y", "true", "1", "是", "x", "√", "✓", "作废", "void"}
+FALSE_WORDS = {"no", "n", "false", "0", "否", ""}
+
+
+def parse_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    word = normalise_choice(value)
+    if word in TRUE_WORDS or word.split(" ")[0] in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ParseError(_("use yes/no (是/否)"))
+
+
+def parse_id(value) -> str:
+    """The user's own key: text, or a number written without its .0."""
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    return normalise_text(value)
+
+
+def parse_ids(value) -> list[str]:
+    return [parse_id(part) for part in re.split(r"[,，;；\s]+", normalise_text(value)) if part]
+
+
+def parse_value(column: ImportColumn, value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    kind = column.kind
+    if kind == "text":
+        text = parse_id(value) if isinstance(value, int | float) else normalise_text(value)
+        if column.max_length and len(text) > column.max_length:
+            raise ParseError(_("longer than %(n)s characters") % {"n": column.max_length})
+        return text
+    if kind == "int":
+        return parse_int(value)
+    if kind == "amount":
+        return parse_amount(value)
+    if kind == "date":
+        return parse_datetime(value).date()
+    if kind == "datetime":
+        return parse_datetime(value)
+    if kind == "bool":
+        return parse_bool(value)
+    if kind == "ids":
+        return parse_ids(value)
+    if kind == "choice":
+        options = column.choices()
+        key = normalise_choice(parse_id(value) if isinstance(value, int | float) else value)
+        if key not in options:
+            raise ParseError(_("unknown value “%(value)s”") % {"value": normalise_text(value)})
+        return options[key]
+    raise ValueError(kind)
+
+
+# --- the file -----------------------------------------------------------------------------------
+
+
+def check_file(path) -> None:
+    """Refuse, with a clear reason, anything that is not an .xlsx workbook of a sane size."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        handle.seek(0, 2)
+        size = handle.tell()
+    if size > settings.IMPORT_MAX_BYTES:
+        raise ImportRefused(
+            _("The file is larger than %(mb)s MB.") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+        )
+    if head.startswith(OLE_SIGNATURE):
+        raise ImportRefused(_("This is an old Excel file (.xls). Open it in Excel or WPS and save it as .xlsx."))
+    if not zipfile.is_zipfile(path):
+        if _looks_like_text(path):
+            raise ImportRefused(_("This is a text (CSV) file. Open it in Excel or WPS and save it as .xlsx."))
+        raise ImportRefused(_("This is not an Excel workbook (.xlsx)."))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            total = sum(m.file_size for m in members)
+            names = {m.filename for m in members}
+            for member in members:
+                if member.compress_size and member.file_size / member.compress_size > settings.IMPORT_MAX_RATIO:
+                    raise ImportRefused(_("The file unpacks to far more than its size: refused."))
+    except zipfile.BadZipFile as exc:
+        raise ImportRefused(_("The workbook is damaged and cannot be read.")) from exc
+    if total > settings.IMPORT_MAX_UNPACKED_BYTES:
+        raise ImportRefused(_("The file unpacks to far more than its size: refused."))
+    if "xl/workbook.xml" not in names:
+        raise ImportRefused(_("This is not an Excel workbook (.xlsx)."))
+
+
+def _looks_like_text(path) -> bool:
+    with open(path, "rb") as handle:
+        sample = handle.read(4096)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            sample.decode("gb18030")
+        except UnicodeDecodeError:
+            return False
+    return b"," in sample or b"\t" in sample or b";" in sample
+
+
+def _sheet_for(title: str) -> ImportSheet | None:
+    name = normalise_header(title)
+    for sheet in registry.import_sheets:
+        if name in sheet.names():
+            return sheet
+    return None
+
+
+def _header(rows: list[tuple], sheet: ImportSheet) -> tuple[int, dict[int, ImportColumn]] | None:
+    """The header row among the first rows: the one naming the most of the sheet's columns
+    (merged header cells leave blanks beside their value, which are passed over)."""
+    best = None
+    for index, row in enumerate(rows):
+        mapping = {}
+        for position, cell in enumerate(row):
+            if cell is None:
+                continue
+            name = normalise_header(cell)
+            for column in sheet.columns:
+                if name in column.names() and column not in mapping.values():
+                    mapping[position] = column
+        if mapping and (best is None or len(mapping) > len(best[1])):
+            best = (index, mapping)
+    return best
+
+
+@dataclass
+class SheetRows:
+    sheet: ImportSheet
+    title: str
+    header_row: int
+    mapping: dict[int, ImportColumn]
+
+
+def _iter_rows(ws, start: int) -> Iterator[tuple[int, tuple]]:
+    yield from enumerate(ws.iter_rows(min_row=start, values_only=True), start=start)
+
+
+def _parsed_rows(ws, layout: SheetRows, errors: list[RowError]) -> Iterator[tuple[int, dict]]:
+    """Parsed rows of a sheet (blank rows and example rows skipped); parse errors go to `errors`."""
+    sheet = layout.sheet
+    for number, row in _iter_rows(ws, layout.header_row + 2):
+        if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        values: dict[str, Any] = {}
+        bad = False
+        for position, column in layout.mapping.items():
+            raw = row[position] if position < len(row) else None
+            try:
+                values[column.key] = parse_value(column, raw)
+            except ParseError as error:
+                errors.append(RowError(layout.title, number, _column_label(column), str(error)))
+                values[column.key] = None
+                bad = True
+        identifier = values.get(sheet.id_column)
+        if isinstance(identifier, str) and identifier.lower().startswith(EXAMPLE_PREFIXES):
+            continue
+        for column in sheet.columns:
+            if (
+                column.required
+                and values.get(column.key) in (None, "")
+                and not _reported(errors, layout, number, column)
+            ):
+                errors.append(RowError(layout.title, number, _column_label(column), _("required")))
+                bad = True
+        yield number, values if not bad else {**values, "__bad__": True}
+
+
+def _reported(errors, layout, number, column) -> bool:
+    return bool(errors) and errors[-1].row == number and errors[-1].column == _column_label(column)
+
+
+def _column_label(column: ImportColumn) -> str:
+    return f"{column.zh} / {column.en}"
+
+
+def _layouts(workbook) -> list[tuple[Any, SheetRows]]:
+    found = []
+    seen = set()
+    for ws in workbook.worksheets:
+        sheet = _sheet_for(ws.title)
+        if sheet is None or sheet.key in seen:
+            continue
+        head = [row for _n, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows(values_only=True), strict=False)]
+        header = _header(head, sheet)
+        if header is None:
+            continue
+        index, mapping = header
+        missing = [c for c in sheet.columns if c.required and c not in mapping.values()]
+        seen.add(sheet.key)
+        found.append((ws, SheetRows(sheet, ws.title, index, mapping), missing))
+    found.sort(key=lambda item: item[1].sheet.order)
+    return found
+
+
+def run_import(
+    path,
+    *,
+    user,
+    dry_run: bool = False,
+    good_rows_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Check every row of every known sheet; then, unless a row is bad (or only the good rows are
+    wanted) and unless this is a dry run, write them all in one transaction, in batches."""
+    check_file(path)
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        layouts = _layouts(workbook)
+        if not layouts:
+            raise ImportRefused(_("No sheet of the template was found (Customers, Sales, Payments, Costs)."))
+        errors: list[RowError] = []
+        for _ws, layout, missing in layouts:
+            for column in missing:
+                errors.append(RowError(layout.title, layout.header_row + 1, _column_label(column), _("column missing")))
+        ctx = ImportContext(user=user, write=False)
+        good: dict[str, set[int]] = {}
+        steps = len(layouts) * 2
+        for step, (ws, layout, missing) in enumerate(layouts, start=1):
+            sheet = layout.sheet
+            if sheet.prepare:
+                sheet.prepare(ctx)
+            ids, good_rows = set(), set()
+            if not missing:
+                for number, values in _parsed_rows(ws, layout, errors):
+                    problems = [] if values.get("__bad__") else sheet.check(values, ctx)
+                    identifier = values.get(sheet.id_column)
+                    if identifier and identifier in ids:
+                        problems.append((sheet.id_column, _("the same ID appears twice in this sheet")))
+                    for key, message in problems:
+                        column = next((c for c in sheet.columns if c.key == key), None)
+                        errors.append(
+                            RowError(layout.title, number, _column_label(column) if column else "", str(message))
+                        )
+                    if values.get("__bad__") or problems:
+                        ctx.count(sheet.key, "errors")
+                        continue
+                    ids.add(identifier)
+                    good_rows.add(number)
+            ctx.ids[sheet.key] = ids
+            good[sheet.key] = good_rows
+            if progress:
+                progress(int(100 * step / steps))
+        written = False
+        if not dry_run and (not errors or good_rows_only):
+            ctx.write = True
+            try:
+                _write(layouts, good, ctx, steps, progress)
+                written = True
+            except ImportWriteError as error:
+                title = next(
+                    (layout.title for _ws, layout, _m in layouts if layout.sheet.key == error.sheet), error.sheet
+                )
+                errors.append(RowError(title, 0, error.column, f"{error.row_id}: {error.message}"))
+        for _ws, layout, _missing in layouts:
+            ctx.counts.setdefault(layout.sheet.key, {"created": 0, "updated": 0, "unchanged": 0, "errors": 0})
+        if not written:
+            for bucket in ctx.counts.values():
+                bucket.update(created=0, updated=0, unchanged=0)
+        return ImportResult(ctx.counts, errors, written, [layout.title for _ws, layout, _m in layouts])
+    finally:
+        workbook.close()
+
+
+def _write(layouts, good, ctx, steps, progress) -> None:
+    """Pass two: the good rows again, in batches, all in one transaction."""
+    with transaction.atomic():
+        for step, (ws, layout, _missing) in enumerate(layouts, start=len(layouts) + 1):
+            sheet = layout.sheet
+            batch = []
+            for number, values in _parsed_rows(ws, layout, []):
+                if number in good[sheet.key]:
+                    batch.append(values)
+                    if len(batch) >= settings.IMPORT_BATCH_SIZE:
+                        sheet.write(batch, ctx)
+                        batch = []
+            if batch:
+                sheet.write(batch, ctx)
+            if sheet.finish:
+                sheet.finish(ctx)
+            if progress:
+                progress(int(100 * step / steps))

@@ -1,0 +1,63 @@
+"""Imports from the page: the upload becomes a job a worker runs, with progress and a result the
+user can come back to."""
+
+from django.utils import timezone, translation
+
+from custnotes.importing import ImportRefused, run_import
+from custnotes.models import ImportJob
+
+ERRORS_KEPT = 2000
+
+
+def import_job_start(*, user, upload, language: str, good_rows_only: bool = False) -> ImportJob:
+    from custnotes.tasks import import_workbook
+
+    job = ImportJob(user=user, original_name=upload.name[:255], language=language, good_rows_only=good_rows_only)
+    job.file.save(f"import-{timezone.now():%Y%m%d%H%M%S}.xlsx", upload, save=False)
+    job.save()
+    import_workbook.delay(job.pk)
+    return job
+
+
+def import_job_retry_good_rows(*, job: ImportJob) -> ImportJob:
+    """Import the good rows of a file that had errors (the same file, checked again)."""
+    from custnotes.tasks import import_workbook
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        good_rows_only=True, status=ImportJob.Status.CHECKING, progress=0, finished_at=None
+    )
+    import_workbook.delay(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_run(*, job_id: int) -> str:
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKING, progress=0)
+
+    def progress(percent):
+        ImportJob.objects.filter(pk=job.pk).update(progress=min(99, percent))
+
+    with translation.override(job.language):
+        try:
+            result = run_import(job.file.path, user=job.user, good_rows_only=job.good_rows_only, progress=progress)
+        except ImportRefused as refusal:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.REFUSED, message=str(refusal), progress=100, finished_at=timezone.now()
+            )
+            return ImportJob.Status.REFUSED
+        except Exception as error:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.FAILED, message=str(error)[:2000], finished_at=timezone.now()
+            )
+            raise
+    status = ImportJob.Status.DONE if result.written else ImportJob.Status.INVALID
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status,
+        progress=100,
+        counts=result.counts,
+        errors=[e.as_list() for e in result.errors[:ERRORS_KEPT]],
+        error_count=result.error_count,
+        finished_at=timezone.now(),
+    )
+    return status

@@ -1,0 +1,408 @@
+"""The sales (交易 Sales) and payments (收款 Payments) sheets of the import."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custnotes.identity import own_pk
+from custnotes.importing import ImportColumn, ImportSheet, ImportWriteError, apply_values, normalise_choice
+from custnotes.permissions import sees_all_customers
+from customers.models import Customer
+
+from . import calculations, selectors, services
+from .choices import PaymentKind
+from .models import Allocation, Payment, PaymentMethod, Sale
+
+EARLIEST = datetime.date(2000, 1, 1)
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _date_problem(day: datetime.date):
+    if day > timezone.localdate() + datetime.timedelta(days=1):
+        return _("the date is in the future")
+    if day < EARLIEST:
+        return _("the date is too far in the past")
+    return None
+
+
+def _customers(ctx) -> dict:
+    """Customers the rows may refer to: {import ID: pk} from the file and the database, in scope."""
+    data = ctx.data.setdefault("ledger", {})
+    if "customers" not in data:
+        customers = Customer.objects.exclude(external_id=None)
+        if not sees_all_customers(ctx.user):
+            customers = customers.filter(team__members=ctx.user)
+        data["customers"] = dict(customers.values_list("external_id", "pk"))
+        scoped = Customer.objects.filter(external_id=None)
+        if not sees_all_customers(ctx.user):
+            scoped = scoped.filter(team__members=ctx.user)
+        data["customers_without_id"] = set(scoped.values_list("pk", flat=True))
+        data["file_customers"] = ctx.ids.get("customers", set())
+        data["touched"] = set()
+    return data
+
+
+def _customer_known(data, customer_id) -> bool:
+    return (
+        customer_id in data["file_customers"]
+        or customer_id in data["customers"]
+        or own_pk(customer_id) in data["customers_without_id"]
+    )
+
+
+def _customer_pk(ctx, data, customer_id):
+    pk = data["customers"].get(customer_id)
+    if pk is None:
+        pk = ctx.data.get("customers", {}).get("by_id", {}).get(customer_id)
+    if pk is None and own_pk(customer_id) in data["customers_without_id"]:
+        pk = own_pk(customer_id)
+    return pk
+
+
+def _own_entries(model, fields) -> dict:
+    """Records without an import ID, by pk: an exported workbook names them "cn-<token>-<pk>"."""
+    return {row[0]: row for row in model.objects.filter(external_id=None).values_list("pk", *fields)}
+
+
+def _lookup(by_external: dict, own: dict, identifier):
+    """A record's entry by its import ID, or by this database's own ID for it."""
+    entry = by_external.get(identifier)
+    if entry is None and own_pk(identifier) in own:
+        entry = own[own_pk(identifier)]
+    return entry
+
+
+# --- sales --------------------------------------------------------------------------------------
+
+
+SALE_COLUMNS = (
+    ImportColumn("sale_id", "销售编号", "Sale ID", "text", required=True, max_length=64, example="示例-S001"),
+    ImportColumn("customer_id", "客户编号", "Customer ID", "text", required=True, max_length=64, example="示例-C001"),
+    ImportColumn("date", "日期", "Date", "datetime", required=True, example="2024-01-05"),
+    ImportColumn(
+        "product", "产品或服务", "Product or service", "text", required=True, max_length=200, example="年度维保服务"
+    ),
+    ImportColumn("amount", "金额", "Amount", "amount", required=True, example=12000),
+    ImportColumn("cost_of_goods", "销售成本", "Cost of goods", "amount", example=8000),
+    ImportColumn("due_date", "到期日", "Due date", "date", example="2024-02-04"),
+    ImportColumn("void", "作废", "Void", "bool", example="否", options=lambda: ["是", "否"]),
+)
+
+
+def sales_prepare(ctx):
+    data = _customers(ctx)
+    data["sales"] = {
+        ext: (pk, customer_id, is_void)
+        for ext, pk, customer_id, is_void in Sale.objects.exclude(external_id=None).values_list(
+            "external_id", "pk", "customer_id", "is_void"
+        )
+    }
+    data["own_sales"] = _own_entries(Sale, ("customer_id", "is_void"))
+    data["may_add_sale"] = ctx.user.has_perm("transactions.add_sale")
+    data["may_void"] = ctx.user.has_perm("transactions.void_sale")
+
+
+def sales_check(row, ctx) -> list:
+    data = ctx.data["ledger"]
+    problems = []
+    if not data["may_add_sale"]:
+        problems.append(("sale_id", _("you may not record sales")))
+    if not _customer_known(data, row["customer_id"]):
+        problems.append(("customer_id", _("no such customer (in this file or among yours)")))
+    if row["amount"] <= 0:
+        problems.append(("amount", _("must be greater than zero")))
+    if row.get("cost_of_goods") is not None and row["cost_of_goods"] < 0:
+        problems.append(("cost_of_goods", _("cannot be negative")))
+    day = row["date"].date()
+    if problem := _date_problem(day):
+        problems.append(("date", problem))
+    if row.get("due_date") and row["due_date"] < day:
+        problems.append(("due_date", _("before the date of sale")))
+    existing = _lookup(data["sales"], data["own_sales"], row["sale_id"])
+    if existing:
+        pk, customer_pk, was_void = existing
+        if customer_pk != _customer_pk(ctx, data, row["customer_id"]):
+            problems.append(("customer_id", _("this sale belongs to another customer")))
+        if was_void and not row.get("void"):
+            problems.append(("void", _("a void sale cannot be restored")))
+        if row.get("void") and not was_void and not data["may_void"]:
+            problems.append(("void", _("only Finance and Admin void sales")))
+        allocated = Allocation.objects.filter(sale_id=pk).aggregate(total=Sum("amount"))["total"]
+        if allocated and row["amount"] < Decimal(allocated) / 100:
+            problems.append(("amount", _("less than what has already been paid on this sale")))
+    elif row.get("void") and not data["may_void"]:
+        problems.append(("void", _("only Finance and Admin void sales")))
+    return problems
+
+
+def sales_write(rows, ctx):
+    data = ctx.data["ledger"]
+    customer_pks = {row["customer_id"]: _customer_pk(ctx, data, row["customer_id"]) for row in rows}
+    terms = dict(Customer.objects.filter(pk__in=customer_pks.values()).values_list("pk", "payment_terms_days"))
+    entries = {r["sale_id"]: _lookup(data["sales"], data["own_sales"], r["sale_id"]) for r in rows}
+    existing = Sale.objects.in_bulk([entry[0] for entry in entries.values() if entry])
+    new, changed, to_void = [], [], []
+    for row in rows:
+        customer_pk = customer_pks[row["customer_id"]]
+        occurred = _aware(row["date"])
+        due = row.get("due_date") or calculations.default_due_date(occurred.date(), terms.get(customer_pk, 30))
+        values = {
+            "occurred_at": occurred,
+            "product": row["product"],
+            "amount": row["amount"],
+            "cost_of_goods": row.get("cost_of_goods"),
+            "due_date": due,
+        }
+        entry = entries[row["sale_id"]]
+        sale = existing.get(entry[0]) if entry else None
+        if sale is None:
+            sale = Sale(customer_id=customer_pk, external_id=row["sale_id"], created_by=ctx.user, **values)
+            if row.get("void"):
+                sale.is_void = True
+                sale.void_reason = _("void in the imported workbook")
+                sale.voided_at = timezone.now()
+                sale.voided_by = ctx.user
+            new.append(sale)
+        else:
+            values["external_id"] = row["sale_id"]  # this database's own ID is kept from now on
+            if sale.occurred_at.replace(microsecond=0) == occurred.replace(microsecond=0):
+                values["occurred_at"] = sale.occurred_at  # a workbook holds whole seconds only
+            status = apply_values(sale, values)
+            if status:
+                changed.append(sale)
+            voiding = row.get("void") and not sale.is_void
+            if voiding:
+                to_void.append(sale)
+            ctx.count("sales", "updated" if status == "updated" or voiding else "unchanged")
+        data["touched"].add(customer_pk)
+    Sale.objects.bulk_create(new)
+    if changed:
+        Sale.objects.bulk_update(
+            changed, ["occurred_at", "product", "amount", "cost_of_goods", "due_date", "external_id"]
+        )
+    for sale in to_void:
+        services.sale_void(sale=sale, reason=_("void in the imported workbook"), user=ctx.user)
+    ctx.count("sales", "created", len(new))
+    for sale in [*new, *changed]:
+        data["sales"][sale.external_id] = (sale.pk, sale.customer_id, sale.is_void)
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+def _method_choices():
+    options = {}
+    for method in PaymentMethod.objects.all():
+        options[normalise_choice(method.name)] = method.pk
+        if method.name_en:
+            options[normalise_choice(method.name_en)] = method.pk
+    return options
+
+
+def _method_options():
+    return list(PaymentMethod.objects.filter(is_active=True).values_list("name", flat=True))
+
+
+def _kind_choices():
+    return {
+        "receipt": PaymentKind.RECEIPT,
+        "收款": PaymentKind.RECEIPT,
+        normalise_choice(PaymentKind.RECEIPT.label): "receipt",
+        "refund": PaymentKind.REFUND,
+        "退款": PaymentKind.REFUND,
+        normalise_choice(PaymentKind.REFUND.label): "refund",
+    }
+
+
+PAYMENT_COLUMNS = (
+    ImportColumn("payment_id", "收款编号", "Payment ID", "text", required=True, max_length=64, example="示例-P001"),
+    ImportColumn("customer_id", "客户编号", "Customer ID", "text", required=True, max_length=64, example="示例-C001"),
+    ImportColumn("date", "日期", "Date", "datetime", required=True, example="2024-01-10"),
+    ImportColumn("amount", "金额", "Amount", "amount", required=True, example=12000),
+    ImportColumn(
+        "method_id",
+        "支付方式",
+        "Method",
+        "choice",
+        required=True,
+        choices=_method_choices,
+        example="银行转账",
+        options=_method_options,
+    ),
+    ImportColumn("applies_to", "核销销售", "Applies to", "ids", example="示例-S001"),
+    ImportColumn(
+        "kind", "类型", "Kind", "choice", choices=_kind_choices, example="收款", options=lambda: ["收款", "退款"]
+    ),
+    ImportColumn("reference", "参考号", "Reference", "text", max_length=100, example="BANK-20240110"),
+)
+
+
+def payments_prepare(ctx):
+    data = _customers(ctx)
+    data.setdefault(
+        "sales",
+        {
+            ext: (pk, customer_id, is_void)
+            for ext, pk, customer_id, is_void in Sale.objects.exclude(external_id=None).values_list(
+                "external_id", "pk", "customer_id", "is_void"
+            )
+        },
+    )
+    data.setdefault("own_sales", _own_entries(Sale, ("customer_id", "is_void")))
+    data["file_sales"] = ctx.ids.get("sales", set())
+    fields = ("pk", "external_id", "customer_id", "received_at", "amount", "method_id", "kind", "reference")
+    data["own_payments"] = {p.pk: p for p in Payment.objects.filter(external_id=None).only(*fields)}
+    data["payments"] = {
+        p.external_id: p
+        for p in Payment.objects.exclude(external_id=None).only(
+            "pk", "external_id", "customer_id", "received_at", "amount", "method_id", "kind", "reference"
+        )
+    }
+    data["file_payments"] = set()
+    data["may_pay"] = ctx.user.has_perm("transactions.add_payment")
+    data["may_refund"] = ctx.user.has_perm("transactions.add_refund")
+
+
+def payments_check(row, ctx) -> list:
+    data = ctx.data["ledger"]
+    problems = []
+    kind = row.get("kind") or PaymentKind.RECEIPT
+    if kind == PaymentKind.RECEIPT and not data["may_pay"]:
+        problems.append(("payment_id", _("only Finance and Admin record payments")))
+    if kind == PaymentKind.REFUND and not data["may_refund"]:
+        problems.append(("kind", _("only Finance and Admin record refunds")))
+    if not _customer_known(data, row["customer_id"]):
+        problems.append(("customer_id", _("no such customer (in this file or among yours)")))
+    if row["amount"] <= 0:
+        problems.append(("amount", _("must be greater than zero")))
+    if problem := _date_problem(row["date"].date()):
+        problems.append(("date", problem))
+    method = PaymentMethod.objects.filter(pk=row["method_id"], is_active=True).exists()
+    if not method:
+        problems.append(("method_id", _("this payment method is no longer in use")))
+    targets = row.get("applies_to") or []
+    if kind == PaymentKind.REFUND:
+        if len(targets) != 1 or not (
+            targets[0] in data["file_payments"] or _lookup(data["payments"], data["own_payments"], targets[0])
+        ):
+            problems.append(("applies_to", _("a refund applies to exactly one receipt's Payment ID")))
+    else:
+        for sale_id in targets:
+            if sale_id not in data["file_sales"] and not _lookup(data["sales"], data["own_sales"], sale_id):
+                problems.append(("applies_to", _("no sale with ID %(id)s") % {"id": sale_id}))
+    existing = _lookup(data["payments"], data["own_payments"], row["payment_id"])
+    if existing is not None and not _same_payment(existing, row, kind, ctx, data):
+        problems.append(
+            ("payment_id", _("payments are never changed once recorded: record a refund, or use a new Payment ID"))
+        )
+    data["file_payments"].add(row["payment_id"])
+    return problems
+
+
+def _same_payment(payment, row, kind, ctx, data) -> bool:
+    return (
+        payment.customer_id == _customer_pk(ctx, data, row["customer_id"])
+        and payment.amount == row["amount"]
+        and payment.method_id == row["method_id"]
+        and payment.kind == kind
+        and timezone.localtime(payment.received_at).date() == row["date"].date()
+    )
+
+
+def payments_write(rows, ctx):
+    data = ctx.data["ledger"]
+    methods = PaymentMethod.objects.in_bulk([row["method_id"] for row in rows])
+    for row in sorted(rows, key=lambda r: r["date"]):
+        known = _lookup(data["payments"], data["own_payments"], row["payment_id"])
+        if known is not None:
+            if known.external_id != row["payment_id"]:
+                Payment.objects.filter(pk=known.pk).update(external_id=row["payment_id"])
+                known.external_id = row["payment_id"]
+                data["payments"][row["payment_id"]] = known
+            ctx.count("payments", "unchanged")
+            continue
+        customer = Customer.objects.get(pk=_customer_pk(ctx, data, row["customer_id"]))
+        kind = row.get("kind") or PaymentKind.RECEIPT
+        try:
+            if kind == PaymentKind.REFUND:
+                receipt = _lookup(data["payments"], data["own_payments"], row["applies_to"][0])
+                payment = services.refund_record(
+                    receipt=receipt,
+                    paid_at=_aware(row["date"]),
+                    amount=row["amount"],
+                    method=methods[row["method_id"]],
+                    reference=row.get("reference") or "",
+                    user=ctx.user,
+                )
+            else:
+                payment = services.payment_record(
+                    customer=customer,
+                    received_at=_aware(row["date"]),
+                    amount=row["amount"],
+                    method=methods[row["method_id"]],
+                    reference=row.get("reference") or "",
+                    allocations=_allocations(customer, row, data),
+                    user=ctx.user,
+                )
+        except ValidationError as error:
+            raise ImportWriteError("payments", row["payment_id"], "", " ".join(error.messages)) from error
+        Payment.objects.filter(pk=payment.pk).update(external_id=row["payment_id"])
+        payment.external_id = row["payment_id"]
+        data["payments"][row["payment_id"]] = payment
+        data["touched"].add(customer.pk)
+        ctx.count("payments", "created")
+
+
+def _allocations(customer, row, data):
+    """The receipt's allocation when it names its sales: oldest due first among those, up to their
+    open amounts; otherwise None (the ledger's own oldest-due-first over all open sales)."""
+    targets = row.get("applies_to") or []
+    if not targets:
+        return None
+    entries = [_lookup(data["sales"], data["own_sales"], sale_id) for sale_id in targets]
+    wanted = {entry[0] for entry in entries if entry}
+    items = [item for item in selectors.open_items(customer=customer) if item.sale_id in wanted]
+    applied, _rest = calculations.allocate_oldest_first(row["amount"], items)
+    return applied
+
+
+def payments_finish(ctx):
+    """Once the sales and payments are in: credit the customers already had meets the new sales,
+    and the customer types follow the rule."""
+    data = ctx.data.get("ledger", {})
+    for customer in Customer.objects.filter(pk__in=data.get("touched", set())):
+        services._apply_credit(customer)
+        services._refresh_customer_type(customer, _("imported sales"))
+
+
+SALES_SHEET = ImportSheet(
+    key="sales",
+    zh="交易",
+    en="Sales",
+    order=20,
+    id_column="sale_id",
+    columns=SALE_COLUMNS,
+    check=sales_check,
+    write=sales_write,
+    prepare=sales_prepare,
+    finish=payments_finish,
+)
+PAYMENTS_SHEET = ImportSheet(
+    key="payments",
+    zh="收款",
+    en="Payments",
+    order=30,
+    id_column="payment_id",
+    columns=PAYMENT_COLUMNS,
+    check=payments_check,
+    write=payments_write,
+    prepare=payments_prepare,
+    finish=payments_finish,
+)
