@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint fmt worker beat migrate messages install demo clean-db check
+.PHONY: run test lint fmt worker beat migrate messages install demo benchmark
 
 install: $(STAMP) $(NPM_STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
 
@@ -63,3 +63,7 @@ fmt: install
 ## messages: refresh the translation catalogue after adding strings (then translate the new entries)
 messages: install
 	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete --no-location
+
+## benchmark: time and peak memory of the model fit (100k customers), a 100k-row import and a large export
+benchmark: migrate
+	$(MANAGE) benchmark

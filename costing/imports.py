@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from custnotes.identity import own_pk
-from custnotes.importing import ImportColumn, ImportSheet, apply_values, normalise_choice
+from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices
 from transactions.imports import _customer_known, _customer_pk, _customers, _date_problem
 
 from .choices import CostFamily
@@ -11,12 +11,7 @@ from .models import CostCategory, CostEntry
 
 
 def _category_choices():
-    options = {}
-    for category in CostCategory.objects.all():
-        options[normalise_choice(category.name)] = category.pk
-        if category.name_en:
-            options[normalise_choice(category.name_en)] = category.pk
-    return options
+    return name_choices(CostCategory.objects.all(), "name", "name_en")
 
 
 def _category_options():

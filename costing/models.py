@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from custnotes.identity import import_id_field
 from custnotes.money import money_field
 from customers.models import Customer
 
@@ -41,14 +42,7 @@ class CostEntry(models.Model):
     )
     amount = money_field(_("amount"), validators=[MinValueValidator(0)])
     date = models.DateField(_("date"), db_index=True)
-    external_id = models.CharField(
-        _("import ID"),
-        max_length=64,
-        null=True,
-        blank=True,
-        unique=True,
-        help_text=_("The ID this record has in an imported workbook; re-importing the file finds it by this."),
-    )
+    external_id = import_id_field()
     note = models.CharField(_("note"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

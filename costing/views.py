@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
-from django_tables2 import RequestConfig
 
 from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.forms import add_errors
-from custnotes.views import FilteredTableView
+from custnotes.views import FilteredTableView, ReportPageMixin
 from customers.selectors import customer_list
 from customers.views import CustomerScopedMixin
 
@@ -61,7 +60,7 @@ class CostEntryCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView
         return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#costs")
 
 
-class ProfitabilityReportView(PermissionRequiredMixin, TemplateView):
+class ProfitabilityReportView(PermissionRequiredMixin, ReportPageMixin, TemplateView):
     """Every customer's P&L over a window, sortable by every figure, with totals and .xlsx export."""
 
     permission_required = "costing.view_costentry"
@@ -86,20 +85,14 @@ class ProfitabilityReportView(PermissionRequiredMixin, TemplateView):
             totals_row = [str(_("Total")), "", "", ""] + [getattr(totals, name) for name in ProfitabilityTable.FIGURES]
             workbook = table_to_workbook(table, str(_("Profitability")), extra_rows=[totals_row])
             return workbook_response(workbook, f"profitability-{start.isoformat()}-{end.isoformat()}.xlsx")
-        RequestConfig(request, paginate={"per_page": 50}).configure(table)
-        query = request.GET.copy()
-        query["export"] = "xlsx"
-        return self.render_to_response(
-            self.get_context_data(
-                table=table,
-                filter=filterset,
-                window_form=window_form,
-                start=start,
-                end=end,
-                totals=totals,
-                export_query=query.urlencode(),
-                title=_("Profitability"),
-            )
+        return self.report_response(
+            table,
+            filter=filterset,
+            window_form=window_form,
+            start=start,
+            end=end,
+            totals=totals,
+            title=_("Profitability"),
         )
 
 

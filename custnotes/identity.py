@@ -4,7 +4,8 @@ import re
 import secrets
 from functools import lru_cache
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _
 
 
 @lru_cache(maxsize=1)
@@ -31,3 +32,15 @@ def own_pk(identifier: str) -> int | None:
     None for any other ID (including another database's)."""
     match = re.fullmatch(rf"cn-{re.escape(installation_token())}-(\d+)", identifier or "")
     return int(match.group(1)) if match else None
+
+
+def import_id_field() -> models.CharField:
+    """The import ID of a record: the user's own key in an imported workbook (unique when set)."""
+    return models.CharField(
+        _("import ID"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The ID this record has in an imported workbook; re-importing the file finds it by this."),
+    )

@@ -119,6 +119,16 @@ class ImportResult:
         return len(self.errors)
 
 
+def name_choices(queryset, *fields: str) -> dict:
+    """Choices for an import column: each record's names (Chinese and English fields) -> its pk."""
+    options = {}
+    for row in queryset.values_list("pk", *fields):
+        for name in row[1:]:
+            if name:
+                options[normalise_choice(name)] = row[0]
+    return options
+
+
 def apply_values(obj, values: dict) -> str:
     """Set a row's values on an existing record. Returns "updated" when its content changed,
     "stamped" when only its import ID did (a record exported from this database, now named by the

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.exports import export_customers, export_job_start
@@ -20,6 +20,27 @@ from custnotes.imports_jobs import import_job_retry_good_rows, import_job_start
 from custnotes.models import ExportJob, ImportJob
 from custnotes.registry import registry
 from custnotes.workbook import write_workbook
+
+
+def export_query(request) -> str:
+    """The current page's query string asking for its .xlsx export (every row, not just the page)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["export"] = "xlsx"
+    return query.urlencode()
+
+
+class ReportPageMixin:
+    """A report page built from rows the view computes (aggregates, not a queryset): paginate the
+    table, link its export, render."""
+
+    report_per_page = 50
+
+    def report_response(self, table, **context):
+        RequestConfig(self.request, paginate={"per_page": self.report_per_page}).configure(table)
+        return self.render_to_response(
+            self.get_context_data(table=table, export_query=export_query(self.request), **context)
+        )
 
 
 class FilteredTableView(SingleTableMixin, FilterView):
@@ -56,12 +77,9 @@ class FilteredTableView(SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        query["export"] = "xlsx"
         context.update(
             title=self.title,
-            export_query=query.urlencode(),
+            export_query=export_query(self.request),
             create_url=self.get_create_url(),
             create_label=self.create_label,
         )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.identity import own_pk
-from custnotes.importing import ImportColumn, ImportSheet, apply_values, normalise_choice
+from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices, normalise_choice
 from custnotes.permissions import can_change_credit_terms, sees_all_customers
 
 from .choices import CustomerType
@@ -49,16 +49,11 @@ def _type_choices():
 
 
 def _industry_choices():
-    options = {}
-    for industry in Industry.objects.all():
-        options[normalise_choice(industry.name)] = industry.pk
-        if industry.name_en:
-            options[normalise_choice(industry.name_en)] = industry.pk
-    return options
+    return name_choices(Industry.objects.all(), "name", "name_en")
 
 
 def _team_choices():
-    return {normalise_choice(team.name): team.pk for team in Team.objects.all()}
+    return name_choices(Team.objects.all(), "name")
 
 
 def _industry_options():

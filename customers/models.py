@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from custnotes.identity import import_id_field
 from custnotes.money import money_field
 
 from .choices import Competition, CustomerType, GrowthRating, IndustryTemplate, Outlook
@@ -148,14 +149,7 @@ class Customer(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     extra = models.JSONField(_("industry fields"), default=dict, blank=True)
-    external_id = models.CharField(
-        _("import ID"),
-        max_length=64,
-        null=True,
-        blank=True,
-        unique=True,
-        help_text=_("The ID this record has in an imported workbook; re-importing the file finds it by this."),
-    )
+    external_id = import_id_field()
     is_archived = models.BooleanField(_("archived"), default=False)
     last_reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

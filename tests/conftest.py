@@ -1,4 +1,4 @@
-"""Shared fixtures: a user in each role, teams, and a logged-in client per role."""
+"""Shared fixtures: a user in each role, teams, and a logged-in client per role; a real Celery worker."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -93,3 +93,6 @@ def client_for(client):
         return client
 
     return _login
+
+
+pytest_plugins = ["tests.celery_worker"]

@@ -9,7 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.identity import own_pk
-from custnotes.importing import ImportColumn, ImportSheet, ImportWriteError, apply_values, normalise_choice
+from custnotes.importing import (
+    ImportColumn,
+    ImportSheet,
+    ImportWriteError,
+    apply_values,
+    name_choices,
+    normalise_choice,
+)
 from custnotes.permissions import sees_all_customers
 from customers.models import Customer
 
@@ -198,12 +205,7 @@ def sales_write(rows, ctx):
 
 
 def _method_choices():
-    options = {}
-    for method in PaymentMethod.objects.all():
-        options[normalise_choice(method.name)] = method.pk
-        if method.name_en:
-            options[normalise_choice(method.name_en)] = method.pk
-    return options
+    return name_choices(PaymentMethod.objects.all(), "name", "name_en")
 
 
 def _method_options():

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from custnotes.identity import import_id_field
 from custnotes.money import money_field
 from customers.models import Customer
 
@@ -59,14 +60,7 @@ class Sale(models.Model):
     amount = money_field(_("amount"))
     cost_of_goods = money_field(_("cost of goods"), null=True, blank=True)
     due_date = models.DateField(_("due date"), db_index=True)
-    external_id = models.CharField(
-        _("import ID"),
-        max_length=64,
-        null=True,
-        blank=True,
-        unique=True,
-        help_text=_("The ID this record has in an imported workbook; re-importing the file finds it by this."),
-    )
+    external_id = import_id_field()
     is_void = models.BooleanField(_("void"), default=False)
     void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
@@ -129,14 +123,7 @@ class Payment(models.Model):
         related_name="refunds",
         verbose_name=_("refund of"),
     )
-    external_id = models.CharField(
-        _("import ID"),
-        max_length=64,
-        null=True,
-        blank=True,
-        unique=True,
-        help_text=_("The ID this record has in an imported workbook; re-importing the file finds it by this."),
-    )
+    external_id = import_id_field()
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

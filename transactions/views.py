@@ -9,13 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
-from django_tables2 import RequestConfig
 
 from custnotes.excel import SheetWriter, new_workbook, workbook_response
 from custnotes.forms import AsOfForm, add_errors
 from custnotes.money import ZERO
 from custnotes.registry import registry
-from custnotes.views import FilteredTableView
+from custnotes.views import FilteredTableView, ReportPageMixin
 from customers.selectors import customer_list
 from customers.views import CustomerScopedMixin
 
@@ -75,7 +74,7 @@ class PaymentListView(PermissionRequiredMixin, FilteredTableView):
         return selectors.payment_list(user=self.request.user)
 
 
-class AgingReportView(PermissionRequiredMixin, TemplateView):
+class AgingReportView(PermissionRequiredMixin, ReportPageMixin, TemplateView):
     """Accounts receivable aging: one row per customer, totals that are the sums of the rows."""
 
     permission_required = "transactions.view_sale"
@@ -90,19 +89,8 @@ class AgingReportView(PermissionRequiredMixin, TemplateView):
         table = AgingTable(rows, totals=totals)
         if request.GET.get("export") == "xlsx":
             return self.export(table, rows, totals, as_of)
-        RequestConfig(request, paginate={"per_page": 50}).configure(table)
-        query = request.GET.copy()
-        query["export"] = "xlsx"
-        return self.render_to_response(
-            self.get_context_data(
-                table=table,
-                filter=filterset,
-                as_of_form=as_of_form,
-                as_of=as_of,
-                totals=totals,
-                export_query=query.urlencode(),
-                title=_("Receivables aging"),
-            )
+        return self.report_response(
+            table, filter=filterset, as_of_form=as_of_form, as_of=as_of, totals=totals, title=_("Receivables aging")
         )
 
     def export(self, table, rows, totals, as_of):

@@ -111,29 +111,41 @@ def bgnbd_log_likelihood(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T:
 
 
 def _fit(objective, start: Sequence[float]) -> tuple[np.ndarray, float]:
-    """Minimise over log-parameters (so every parameter stays positive); Nelder-Mead then refine."""
-    result = optimize.minimize(
+    """Minimise over log-parameters (so every parameter stays positive): a quasi-Newton search,
+    then Nelder-Mead from where it stopped (robust where the surface is flat or ragged), then the
+    quasi-Newton search again to polish; the best point wins."""
+    first = optimize.minimize(objective, np.log(start), method="L-BFGS-B")
+    simplex = optimize.minimize(
         objective,
-        np.log(start),
+        first.x if np.isfinite(first.fun) else np.log(start),
         method="Nelder-Mead",
         options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9},
     )
-    refined = optimize.minimize(objective, result.x, method="L-BFGS-B")
-    best = refined if refined.success and refined.fun <= result.fun else result
+    refined = optimize.minimize(objective, simplex.x, method="L-BFGS-B")
+    best = min((first, simplex, refined), key=lambda r: r.fun if np.isfinite(r.fun) else np.inf)
     # The objective evaluates the parameters clipped to e^±20; return exactly those, so that the
     # parameters and the reported log-likelihood belong together even when an optimum runs off.
     return np.exp(np.clip(best.x, -LOG_BOUND, LOG_BOUND)), float(best.fun)
 
 
+def _compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Identical customers (same x, t_x, T) counted once with a weight: real histories in whole
+    days or weeks repeat a lot, and the likelihood is a weighted sum."""
+    stacked = np.column_stack(columns)
+    unique, counts = np.unique(stacked, axis=0, return_counts=True)
+    return [unique[:, i] for i in range(unique.shape[1])], counts.astype(float)
+
+
 def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[BgNbdParams, float]:
     """Maximum-likelihood BG/NBD parameters and the total log-likelihood."""
+    scale = max(float(np.mean(T)), 1.0)
+    (x, t_x, T), weights = _compress(x, t_x, T)
 
     def objective(log_params):
         params = BgNbdParams(*np.exp(np.clip(log_params, -LOG_BOUND, LOG_BOUND)))
-        value = -bgnbd_log_likelihood(params, x, t_x, T).sum()
+        value = -(weights * bgnbd_log_likelihood(params, x, t_x, T)).sum()
         return value if np.isfinite(value) else 1e300
 
-    scale = max(float(np.mean(T)), 1.0)
     values, negative_ll = _fit(objective, [1.0, scale, 1.0, 1.0])
     return BgNbdParams(*values), -negative_ll
 
@@ -148,15 +160,31 @@ def p_alive(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) 
     return np.where(x > 0, special.expit(-log_odds_dead), 1.0)
 
 
+NO_DROPOUT = 1e-6  # a mean dropout probability a / (a + b) below this is the no-dropout limit
+
+
 def expected_purchases(params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """E[purchases in the next t units | x, t_x, T] (FHL 2005, eq. 10)."""
+    """E[purchases in the next t units | x, t_x, T] (FHL 2005, eq. 10).
+
+    When the fit says customers practically never drop out (a / (a + b) → 0, often with r and α
+    running off together on little data), the model is the NBD's: E = t (r + x) / (α + T), which the
+    closed form approaches but cannot compute (its hypergeometric term loses every digit there).
+    Any customer for whom the closed form still gives no usable number gets that limit times P(alive).
+    """
     r, alpha = params.r, params.alpha
+    limit = t * (r + x) / (alpha + T)
+    if params.a / (params.a + params.b) < NO_DROPOUT:
+        return limit
     a, b = _off_one(params.a), _off_sum_one(params.a, params.b)
     z = t / (alpha + T + t)
     log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
-    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-    numerator = (a + b + x - 1) / (a - 1) * (1 - np.exp(log_ratio) * hyp)
-    return numerator * p_alive(params, x, t_x, T)
+    with np.errstate(all="ignore"):
+        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        numerator = (a + b + x - 1) / (a - 1) * (1 - np.exp(log_ratio) * hyp)
+    alive = p_alive(params, x, t_x, T)
+    closed = numerator * alive
+    usable = np.isfinite(closed) & (closed >= 0) & (closed <= limit * (1 + 1e-9) + 1e-12)
+    return np.where(usable, closed, limit * alive)
 
 
 def expected_purchases_new(params: BgNbdParams, t: np.ndarray) -> np.ndarray:
@@ -207,14 +235,15 @@ def gamma_gamma_log_likelihood(params: GammaGammaParams, x: np.ndarray, mean_val
 
 def fit_gamma_gamma(x: np.ndarray, mean_value: np.ndarray) -> tuple[GammaGammaParams, float]:
     mask = (x > 0) & (mean_value > 0)
-    xs, ms = x[mask], mean_value[mask]
+    start = [1.0, 2.0, max(float(np.mean(mean_value[mask])), 1.0)]
+    (xs, ms), weights = _compress(x[mask], mean_value[mask])
 
     def objective(log_params):
         params = GammaGammaParams(*np.exp(np.clip(log_params, -LOG_BOUND, LOG_BOUND)))
-        value = -gamma_gamma_log_likelihood(params, xs, ms).sum()
+        value = -(weights * gamma_gamma_log_likelihood(params, xs, ms)).sum()
         return value if np.isfinite(value) else 1e300
 
-    values, negative_ll = _fit(objective, [1.0, 2.0, max(float(np.mean(ms)), 1.0)])
+    values, negative_ll = _fit(objective, start)
     return GammaGammaParams(*values), -negative_ll
 
 

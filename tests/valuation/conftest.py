@@ -1,16 +1,11 @@
 """Valuation fixtures: a small portfolio whose figures are worked out by hand, and a real worker."""
 
 import datetime
-import os
-import subprocess
-import sys
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.customers.factories import CustomerFactory, IndustryFactory
 from tests.transactions.factories import day, record_sale
@@ -74,58 +69,3 @@ def portfolio(team_east, sales_user):
 
 
 # --- a real worker (as in tests/custnotes/test_worker.py) -------------------------------------------
-
-
-def database_url_of_test_db() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or "postgres"
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
-
-
-@pytest.fixture
-def worker():
-    """A real `celery worker` process on a queue of its own, reading the test database. Its
-    default queue (CELERY_QUEUE) is that queue too, so tasks it sends itself come back to it."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="custnotes.settings.test",
-        DATABASE_URL=database_url_of_test_db(),
-        CELERY_QUEUE=queue,
-    )
-    celery = Path(sys.executable).with_name("celery")
-    proc = subprocess.Popen(
-        [
-            str(celery),
-            "-A",
-            "custnotes",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield queue
-    finally:
-        proc.terminate()
-        try:
-            output, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
-        if proc.returncode not in (0, -15):
-            print(output)
