@@ -184,8 +184,10 @@ def worst_risk(
     churn: bool,
     churn_reason: dict,
     concentration: Decimal | None,
+    has_industry: bool = True,
 ) -> tuple[str, str, tuple[str, dict] | None]:
-    """The worst of the customer's risks: (kind, level, its first reason as (code, values) or None)."""
+    """The worst of the customer's risks: (kind, level, its first reason as (code, values) or None).
+    A market risk without an industry says so: nothing is known of that customer's market."""
     candidates = [
         ("credit", credit_level, tuple(credit_reasons[0]) if credit_reasons else None),
         ("churn", Level.HIGH if churn else Level.LOW, ("churn", dict(churn_reason)) if churn else None),
@@ -194,7 +196,7 @@ def worst_risk(
             Level.HIGH if is_concentrated(concentration) else Level.LOW,
             ("concentration", {"share": concentration}) if is_concentrated(concentration) else None,
         ),
-        ("market", market_level, ("market", {}) if market_level != Level.LOW else None),
+        ("market", market_level, ("market", {"industry": has_industry}) if market_level != Level.LOW else None),
     ]
     best = candidates[0]
     for candidate in candidates[1:]:

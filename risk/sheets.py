@@ -20,7 +20,12 @@ def assessments(*, customers, as_of) -> dict[int, CreditAssessment]:
     run = latest_run(as_of=as_of)
     if run is None:
         return {}
-    return {a.customer_id: a for a in CreditAssessment.objects.filter(run=run, customer__in=[c.pk for c in customers])}
+    return {
+        a.customer_id: a
+        for a in CreditAssessment.objects.filter(run=run, customer__in=[c.pk for c in customers]).select_related(
+            "customer"
+        )
+    }
 
 
 def summary(*, customers, as_of):

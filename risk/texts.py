@@ -100,13 +100,21 @@ def verdict_text(*, tier: str | None, kind: str, level: str, reason, action: str
                 "share": format_percent(Decimal(str(values["share"])))
             }
         elif code == "market":
-            detail = _("the industry's outlook or competition")
+            if values.get("industry", True):
+                detail = _("the industry's outlook or competition")
+            else:
+                detail = _("no industry recorded, so its market is unknown")
         else:
             detail = reason_text(code, values)
     line = _("%(head)s: %(detail)s") % {"head": head, "detail": detail} if detail else head
     if kind == "credit" or level == "low":
         line = _("%(verdict)s; %(action)s") % {"verdict": line, "action": action_text(action)}
     return line
+
+
+def _has_industry(assessment) -> bool:
+    customer = getattr(assessment, "customer", None)  # unsaved assessments may have none
+    return customer is None or customer.industry_id is not None
 
 
 def verdict_for(assessment, tier: str | None) -> str:
@@ -122,5 +130,6 @@ def verdict_for(assessment, tier: str | None) -> str:
         churn=assessment.churn_risk,
         churn_reason=assessment.churn_reason,
         concentration=assessment.concentration_share,
+        has_industry=_has_industry(assessment),
     )
     return verdict_text(tier=tier, kind=kind, level=level, reason=reason, action=assessment.action)

@@ -181,7 +181,7 @@ EXPECTED = {
         "potential_value": None,
         "tier": "C",
         "segment": "已流失",
-        "verdict": "C · 市场风险 中：行业前景或竞争程度",
+        "verdict": "C · 市场风险 中：未登记行业，无法判断其市场",
         "worst_level": "medium",
     },
 }
