@@ -65,9 +65,9 @@ class ImportUploadForm(forms.Form):
     def clean_file(self):
         from django.conf import settings
 
+        from custnotes.importing import too_large_message
+
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
-            )
+            raise forms.ValidationError(too_large_message())
         return upload

@@ -89,4 +89,5 @@ def template_workbook() -> Workbook:
             ws.add_data_validation(validation)
             validation.add(f"{letter}2:{letter}10000")
     lists.sheet_state = "hidden"
+    workbook.move_sheet(lists, offset=len(workbook.sheetnames) - 1 - workbook.sheetnames.index(lists.title))
     return workbook

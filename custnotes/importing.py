@@ -298,9 +298,7 @@ def check_file(path) -> None:
         handle.seek(0, 2)
         size = handle.tell()
     if size > settings.IMPORT_MAX_BYTES:
-        raise ImportRefused(
-            _("The file is larger than %(mb)s MB.") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
-        )
+        raise ImportRefused(too_large_message())
     if head.startswith(OLE_SIGNATURE):
         raise ImportRefused(_("This is an old Excel file (.xls). Open it in Excel or WPS and save it as .xlsx."))
     if not zipfile.is_zipfile(path):
@@ -321,6 +319,12 @@ def check_file(path) -> None:
         raise ImportRefused(_("The file unpacks to far more than its size: refused."))
     if "xl/workbook.xml" not in names:
         raise ImportRefused(_("This is not an Excel workbook (.xlsx)."))
+
+
+def too_large_message() -> str:
+    from django.template.defaultfilters import filesizeformat
+
+    return _("The file is larger than %(size)s.") % {"size": filesizeformat(settings.IMPORT_MAX_BYTES)}
 
 
 def _looks_like_text(path) -> bool:
@@ -377,11 +381,15 @@ def _iter_rows(ws, start: int) -> Iterator[tuple[int, tuple]]:
 def _parsed_rows(ws, layout: SheetRows, errors: list[RowError]) -> Iterator[tuple[int, dict]]:
     """Parsed rows of a sheet (blank rows and example rows skipped); parse errors go to `errors`."""
     sheet = layout.sheet
+    id_position = next((p for p, c in layout.mapping.items() if c.key == sheet.id_column), None)
     for number, row in _iter_rows(ws, layout.header_row + 2):
         if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
+        raw_id = row[id_position] if id_position is not None and id_position < len(row) else None
+        if isinstance(raw_id, str) and normalise_text(raw_id).lower().startswith(EXAMPLE_PREFIXES):
+            continue  # an example row: not even checked
         values: dict[str, Any] = {}
-        bad = False
+        failed: set[str] = set()
         for position, column in layout.mapping.items():
             raw = row[position] if position < len(row) else None
             try:
@@ -389,23 +397,12 @@ def _parsed_rows(ws, layout: SheetRows, errors: list[RowError]) -> Iterator[tupl
             except ParseError as error:
                 errors.append(RowError(layout.title, number, _column_label(column), str(error)))
                 values[column.key] = None
-                bad = True
-        identifier = values.get(sheet.id_column)
-        if isinstance(identifier, str) and identifier.lower().startswith(EXAMPLE_PREFIXES):
-            continue
+                failed.add(column.key)
         for column in sheet.columns:
-            if (
-                column.required
-                and values.get(column.key) in (None, "")
-                and not _reported(errors, layout, number, column)
-            ):
+            if column.required and column.key not in failed and values.get(column.key) in (None, ""):
                 errors.append(RowError(layout.title, number, _column_label(column), _("required")))
-                bad = True
-        yield number, values if not bad else {**values, "__bad__": True}
-
-
-def _reported(errors, layout, number, column) -> bool:
-    return bool(errors) and errors[-1].row == number and errors[-1].column == _column_label(column)
+                failed.add(column.key)
+        yield number, values if not failed else {**values, "__bad__": True}
 
 
 def _column_label(column: ImportColumn) -> str:
@@ -458,13 +455,15 @@ def run_import(
             sheet = layout.sheet
             if sheet.prepare:
                 sheet.prepare(ctx)
-            ids, good_rows = set(), set()
+            ids, good_rows, seen = set(), set(), set()
             if not missing:
                 for number, values in _parsed_rows(ws, layout, errors):
                     problems = [] if values.get("__bad__") else sheet.check(values, ctx)
                     identifier = values.get(sheet.id_column)
-                    if identifier and identifier in ids:
+                    if identifier and identifier in seen:
                         problems.append((sheet.id_column, _("the same ID appears twice in this sheet")))
+                    if identifier:
+                        seen.add(identifier)
                     for key, message in problems:
                         column = next((c for c in sheet.columns if c.key == key), None)
                         errors.append(
@@ -480,6 +479,7 @@ def run_import(
             if progress:
                 progress(int(100 * step / steps))
         written = False
+        ctx.data["sheets_in_file"] = {layout.sheet.key for _ws, layout, _m in layouts}
         if not dry_run and (not errors or good_rows_only):
             ctx.write = True
             try:

@@ -55,7 +55,7 @@ def import_job_run(*, job_id: int) -> str:
     ImportJob.objects.filter(pk=job.pk).update(
         status=status,
         progress=100,
-        counts=result.counts,
+        counts=[[sheet, counts] for sheet, counts in result.counts.items()],  # a list keeps the sheets' order
         errors=[e.as_list() for e in result.errors[:ERRORS_KEPT]],
         error_count=result.error_count,
         finished_at=timezone.now(),

@@ -50,7 +50,7 @@ class ImportJob(models.Model):
     good_rows_only = models.BooleanField(_("only the good rows"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    counts = models.JSONField(_("counts"), default=list, blank=True)  # [[sheet, {created, ...}], ...]
     errors = models.JSONField(_("errors"), default=list, blank=True)  # [sheet, row, column, message], capped
     error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
     message = models.TextField(_("message"), blank=True)

@@ -8,6 +8,10 @@ class CustomerType(models.TextChoices):
     EXISTING = "existing", _("Existing customer")
 
 
+# Types only move forward: prospect -> new -> existing.
+TYPE_ORDER = {CustomerType.PROSPECT: 0, CustomerType.NEW: 1, CustomerType.EXISTING: 2}
+
+
 class Outlook(models.TextChoices):
     GROWING = "growing", _("Growing")
     STABLE = "stable", _("Stable")

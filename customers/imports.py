@@ -10,7 +10,7 @@ from custnotes.identity import own_pk
 from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices, normalise_choice
 from custnotes.permissions import can_change_credit_terms, sees_all_customers
 
-from .choices import CustomerType
+from .choices import TYPE_ORDER, CustomerType
 from .models import Customer, Industry, Team
 from .validators import validate_phone
 
@@ -244,6 +244,8 @@ def write(rows, ctx):
             new.append(customer)
             continue
         values["external_id"] = row["customer_id"]
+        if TYPE_ORDER.get(values.get("customer_type"), 0) < TYPE_ORDER.get(customer.customer_type, 0):
+            values["customer_type"] = customer.customer_type  # the rule moved it on; types never move back
         status = apply_values(customer, values)
         if status:
             changed.append(customer)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from custnotes.money import ZERO, round_money
+from customers.choices import TYPE_ORDER
 
 from .choices import AgingBucket, SaleStatus
 
@@ -233,8 +234,6 @@ def statement(entries: Iterable[tuple], opening_balance: Decimal = ZERO) -> list
 
 
 # --- customer type ------------------------------------------------------------------------------
-
-TYPE_ORDER = {"prospect": 0, "new": 1, "existing": 2}
 
 
 def customer_type_for(current: str, sale_dates: Iterable[datetime.date], as_of: datetime.date) -> str:

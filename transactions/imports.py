@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,10 +12,13 @@ from custnotes.importing import (
     ImportColumn,
     ImportSheet,
     ImportWriteError,
+    ParseError,
     apply_values,
     name_choices,
     normalise_choice,
+    parse_amount,
 )
+from custnotes.money import money_sum
 from custnotes.permissions import sees_all_customers
 from customers.models import Customer
 
@@ -141,8 +143,8 @@ def sales_check(row, ctx) -> list:
             problems.append(("void", _("a void sale cannot be restored")))
         if row.get("void") and not was_void and not data["may_void"]:
             problems.append(("void", _("only Finance and Admin void sales")))
-        allocated = Allocation.objects.filter(sale_id=pk).aggregate(total=Sum("amount"))["total"]
-        if allocated and row["amount"] < Decimal(allocated) / 100:
+        allocated = Allocation.objects.filter(sale_id=pk).aggregate(total=money_sum("amount"))["total"]
+        if row["amount"] < allocated:
             problems.append(("amount", _("less than what has already been paid on this sale")))
     elif row.get("void") and not data["may_void"]:
         problems.append(("void", _("only Finance and Admin void sales")))
@@ -179,6 +181,8 @@ def sales_write(rows, ctx):
             new.append(sale)
         else:
             values["external_id"] = row["sale_id"]  # this database's own ID is kept from now on
+            if values["amount"] > sale.amount:
+                data.setdefault("grown", set()).add(customer_pk)  # an extra charge: credit meets it
             if sale.occurred_at.replace(microsecond=0) == occurred.replace(microsecond=0):
                 values["occurred_at"] = sale.occurred_at  # a workbook holds whole seconds only
             status = apply_values(sale, values)
@@ -296,9 +300,17 @@ def payments_check(row, ctx) -> list:
         ):
             problems.append(("applies_to", _("a refund applies to exactly one receipt's Payment ID")))
     else:
-        for sale_id in targets:
+        try:
+            applied = split_targets(targets)
+        except ValueError as error:
+            problems.append(("applies_to", str(error)))
+            applied = {}
+        for sale_id in applied:
             if sale_id not in data["file_sales"] and not _lookup(data["sales"], data["own_sales"], sale_id):
                 problems.append(("applies_to", _("no sale with ID %(id)s") % {"id": sale_id}))
+        amounts = [a for a in applied.values() if a is not None]
+        if amounts and sum(amounts) > row["amount"]:
+            problems.append(("applies_to", _("the amounts applied add up to more than the payment")))
     existing = _lookup(data["payments"], data["own_payments"], row["payment_id"])
     if existing is not None and not _same_payment(existing, row, kind, ctx, data):
         problems.append(
@@ -362,25 +374,57 @@ def payments_write(rows, ctx):
         ctx.count("payments", "created")
 
 
-def _allocations(customer, row, data):
-    """The receipt's allocation when it names its sales: oldest due first among those, up to their
-    open amounts; otherwise None (the ledger's own oldest-due-first over all open sales)."""
-    targets = row.get("applies_to") or []
-    if not targets:
-        return None
-    entries = [_lookup(data["sales"], data["own_sales"], sale_id) for sale_id in targets]
-    wanted = {entry[0] for entry in entries if entry}
-    items = [item for item in selectors.open_items(customer=customer) if item.sale_id in wanted]
-    applied, _rest = calculations.allocate_oldest_first(row["amount"], items)
+def split_targets(targets: list[str]) -> dict[str, Decimal | None]:
+    """ "Applies to" as {sale ID: amount or None}: each entry a Sale ID, or "Sale ID:amount" (what
+    the export writes, so that a receipt applied by hand in part comes back the same). Amounts are
+    given for every sale or for none."""
+    applied: dict[str, Decimal | None] = {}
+    for target in targets:
+        sale_id, _sep, amount = target.replace("：", ":").partition(":")
+        try:
+            applied[sale_id.strip()] = parse_amount(amount) if amount.strip() else None
+        except ParseError as error:
+            raise ValueError(_("%(id)s: %(error)s") % {"id": sale_id.strip(), "error": error}) from error
+    given = [a for a in applied.values() if a is not None]
+    if given and len(given) != len(applied):
+        raise ValueError(_("give an amount for every sale listed, or for none"))
+    if any(a is not None and a <= 0 for a in applied.values()):
+        raise ValueError(_("the amounts applied must be greater than zero"))
     return applied
 
 
+def _allocations(customer, row, data):
+    """The receipt's allocation when it names its sales: the amounts given, or oldest due first
+    among those sales up to their open amounts; None when it names none (the ledger's own
+    oldest-due-first over every open sale)."""
+    applied = split_targets(row.get("applies_to") or [])
+    if not applied:
+        return None
+    pks = {sale_id: _lookup(data["sales"], data["own_sales"], sale_id)[0] for sale_id in applied}
+    if all(amount is not None for amount in applied.values()):
+        return {pks[sale_id]: amount for sale_id, amount in applied.items()}
+    items = [item for item in selectors.open_items(customer=customer) if item.sale_id in set(pks.values())]
+    allocation, _rest = calculations.allocate_oldest_first(row["amount"], items)
+    return allocation
+
+
+def sales_finish(ctx):
+    """After the sales: the customer types follow the rule; and the credit customers already had
+    meets what they newly owe (as when a sale is recorded here) — their new sales when the file has
+    no payments, and any sale whose amount grew. With a payments sheet the file says where the
+    money went, and its receipts are applied as given."""
+    data = ctx.data.get("ledger", {})
+    with_payments = "payments" in ctx.data.get("sheets_in_file", set())
+    grown = data.get("grown", set())
+    for customer in Customer.objects.filter(pk__in=data.get("touched", set())):
+        if not with_payments or customer.pk in grown:
+            services._apply_credit(customer)
+        services._refresh_customer_type(customer, _("imported sales"))
+
+
 def payments_finish(ctx):
-    """Once the sales and payments are in: credit the customers already had meets the new sales,
-    and the customer types follow the rule."""
     data = ctx.data.get("ledger", {})
     for customer in Customer.objects.filter(pk__in=data.get("touched", set())):
-        services._apply_credit(customer)
         services._refresh_customer_type(customer, _("imported sales"))
 
 
@@ -394,7 +438,7 @@ SALES_SHEET = ImportSheet(
     check=sales_check,
     write=sales_write,
     prepare=sales_prepare,
-    finish=payments_finish,
+    finish=sales_finish,
 )
 PAYMENTS_SHEET = ImportSheet(
     key="payments",

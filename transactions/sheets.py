@@ -119,12 +119,13 @@ PAYMENTS_HEADERS = (
 def payments_rows(*, customers, as_of):
     names = customer_ids(customers)
     applies: dict[int, list[str]] = {}
-    for payment_id, sale_pk, sale_external in (
+    for payment_id, sale_pk, sale_external, amount in (
         Allocation.objects.filter(payment__customer_id__in=names)
-        .values_list("payment_id", "sale_id", "sale__external_id")
+        .values_list("payment_id", "sale_id", "sale__external_id", "amount")
         .order_by("payment_id", "sale_id")
     ):
-        applies.setdefault(payment_id, []).append(exported_id(sale_external, sale_pk))
+        # "Sale ID:amount": the import applies exactly these amounts back
+        applies.setdefault(payment_id, []).append(f"{exported_id(sale_external, sale_pk)}:{amount}")
     payments = (
         Payment.objects.filter(customer_id__in=names, received_at__date__lte=as_of)
         .select_related("method", "refund_of")
