@@ -55,9 +55,17 @@ def import_job_run(*, job_id: int) -> str:
     ImportJob.objects.filter(pk=job.pk).update(
         status=status,
         progress=100,
-        counts=[[sheet, counts] for sheet, counts in result.counts.items()],  # a list keeps the sheets' order
+        # a list keeps the sheets' order; each named as in the template (客户 Customers, ...)
+        counts=[[_sheet_title(key), counts] for key, counts in result.counts.items()],
         errors=[e.as_list() for e in result.errors[:ERRORS_KEPT]],
         error_count=result.error_count,
         finished_at=timezone.now(),
     )
     return status
+
+
+def _sheet_title(key: str) -> str:
+    from custnotes.registry import registry
+
+    sheet = next((s for s in registry.import_sheets if s.key == key), None)
+    return f"{sheet.zh} {sheet.en}" if sheet else key

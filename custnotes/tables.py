@@ -24,6 +24,13 @@ class MoneyColumn(tables.Column):
         return value
 
 
+def format_person(user) -> str:
+    """A user as people know them: the full name, else the username; — for nobody (a deleted user)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
+
+
 def format_percent(value) -> str:
     """A ratio as a percentage to 0.1 (0.1234 -> 12.3 %); — when there is no figure."""
     if value is None:

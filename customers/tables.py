@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from custnotes.tables import MoneyColumn
+from custnotes.tables import MoneyColumn, format_person
 
 from .models import Customer
 
@@ -39,10 +39,10 @@ class CustomerTable(tables.Table):
         empty_text = _("No customers match these filters.")
 
     def render_owner(self, value):
-        return value.get_full_name() or value.username
+        return format_person(value)
 
     def value_owner(self, value):
-        return value.get_full_name() or value.username
+        return format_person(value)
 
     def value_tags(self, value):
         return ", ".join(tag.name for tag in value.all())

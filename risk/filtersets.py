@@ -18,7 +18,7 @@ class RiskAlertFilterSet(django_filters.FilterSet):
         method="filter_state",
         empty_label=None,
         choices=[
-            ("open", _("Open")),
+            ("open", _("Not resolved")),
             ("unacknowledged", _("Open, not acknowledged")),
             ("resolved", _("Resolved")),
             ("all", _("All")),

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from custnotes.tables import MoneyColumn, PercentColumn
+from custnotes.tables import MoneyColumn, PercentColumn, format_person
 
 from .models import CreditAssessment, RiskAlert
 from .texts import alert_text
@@ -59,6 +59,18 @@ class RiskAlertTable(tables.Table):
 
     def render_what(self, record):
         return alert_text(record)
+
+    def render_assigned_to(self, value):
+        return format_person(value)
+
+    def value_assigned_to(self, value):
+        return format_person(value)
+
+    def render_acknowledged_by(self, value):
+        return format_person(value)
+
+    def value_acknowledged_by(self, value):
+        return format_person(value)
 
     def value_what(self, record):
         return alert_text(record)

@@ -3,7 +3,7 @@
 from django import template
 
 from custnotes.money import format_money
-from custnotes.tables import format_percent
+from custnotes.tables import format_percent, format_person
 
 register = template.Library()
 
@@ -29,6 +29,4 @@ def get_item(mapping, key):
 @register.filter
 def person(user):
     """{{ user|person }}: the full name, else the username; — for nobody (a deleted user)."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.username
+    return format_person(user)
