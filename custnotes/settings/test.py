@@ -19,3 +19,7 @@ if not REDIS_URL:
     # Keep the tests' filesystem queue apart from the one a running `make run` worker reads.
     CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND = filesystem_broker(VAR_DIR / "test-celery")
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="custnotes-test")
+
+# No persistent connections in tests: threads (the live server, concurrency tests) would otherwise keep
+# the test database open and PostgreSQL could not drop it at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
