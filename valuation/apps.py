@@ -7,11 +7,12 @@ class ValuationConfig(AppConfig):
     verbose_name = _("Customer value")
 
     def ready(self):
-        from custnotes.registry import NavItem, NotebookSection, Schedule, registry
+        from custnotes.registry import DemoLoader, NavItem, NotebookSection, Schedule, registry
 
-        from . import notebook
+        from . import demo, notebook
 
         registry.add_nav(NavItem(_("Value"), "valuation:report", 40, "valuation.view_customervaluation", "gem"))
+        registry.add_demo(DemoLoader("valuation", demo.load, order=40))
         registry.add_section(
             NotebookSection(
                 key="value",
