@@ -18,6 +18,13 @@ T12M_DAYS = 365
 DSO_DAYS = 90
 
 
+def local_date(moment: datetime.datetime) -> datetime.date:
+    """The calendar day of a moment in the deployment's time zone (naive moments are taken as local)."""
+    from django.utils import timezone
+
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
 def window_start(as_of: datetime.date, days: int) -> datetime.date:
     """First day of the `days`-day window ending on (and including) as_of."""
     return as_of - datetime.timedelta(days=days - 1)

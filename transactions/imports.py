@@ -326,7 +326,7 @@ def _same_payment(payment, row, kind, ctx, data) -> bool:
         and payment.amount == row["amount"]
         and payment.method_id == row["method_id"]
         and payment.kind == kind
-        and timezone.localtime(payment.received_at).date() == row["date"].date()
+        and calculations.local_date(payment.received_at) == row["date"].date()
     )
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from custnotes.money import ZERO, MoneyField, money_sum
 from custnotes.permissions import scope_queryset
@@ -25,7 +26,7 @@ def _paid_subquery(as_of: datetime.date | None):
 
 def sales_with_open_amounts(queryset: QuerySet[Sale], as_of: datetime.date | None = None) -> QuerySet[Sale]:
     """Annotate paid (allocations applied by as_of; all when None), open_amount and status."""
-    today = as_of or datetime.date.today()
+    today = as_of or timezone.localdate()  # the deployment's day, not the server's
     return queryset.annotate(
         paid=_paid_subquery(as_of),
         open_amount=Case(
@@ -104,7 +105,8 @@ def open_items(*, customer: Customer) -> list[calculations.OpenItem]:
         .values_list("pk", "due_date", "occurred_at", "open_amount")
     )
     return [
-        calculations.OpenItem(pk, due, _local_date(occurred), open_amount) for pk, due, occurred, open_amount in rows
+        calculations.OpenItem(pk, due, calculations.local_date(occurred), open_amount)
+        for pk, due, occurred, open_amount in rows
     ]
 
 
@@ -121,12 +123,6 @@ def customer_credit(*, customer: Customer) -> Decimal:
     """Money received from the customer and not yet applied to a sale (nor refunded)."""
     rows = receipts_with_credit(customer=customer)
     return sum((p.unallocated for p in rows), ZERO)
-
-
-def _local_date(value: datetime.datetime) -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
 
 
 # --- the customer's ledger ----------------------------------------------------------------------
@@ -157,7 +153,7 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
     dso_start = calculations.window_start(as_of, calculations.DSO_DAYS)
     credit_sales = ZERO
     for sale in sales:
-        occurred = _local_date(sale.occurred_at)
+        occurred = calculations.local_date(sale.occurred_at)
         paid = sum((a for _d, a in allocations.get(sale.pk, [])), ZERO)
         open_amount = sale.amount - paid
         entries.append((occurred, 0, "sale", f"#{sale.pk}", sale.product, sale.amount, ZERO, sale.pk))
@@ -182,7 +178,7 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
         if occurred >= dso_start:
             credit_sales += sale.amount
     for payment in payments:
-        day = _local_date(payment.received_at)
+        day = calculations.local_date(payment.received_at)
         if payment.kind == PaymentKind.REFUND:
             entries.append((day, 1, "refund", payment.reference, str(payment.method), payment.amount, ZERO, payment.pk))
         else:
@@ -257,7 +253,7 @@ def credit_history(*, as_of: datetime.date, customer_ids=None) -> dict[int, dict
     histories: dict[int, list] = {}
     credit_sales: dict[int, Decimal] = {}
     for sale_id, customer_id, occurred_at, due_date, amount in rows:
-        occurred = _local_date(occurred_at)
+        occurred = calculations.local_date(occurred_at)
         histories.setdefault(customer_id, []).append(
             calculations.InvoiceHistory(occurred, due_date, calculations.paid_on(amount, applied.get(sale_id, [])))
         )

@@ -32,7 +32,7 @@ def _lock_customer(customer: Customer) -> Customer:
 
 def _check_date(value: datetime.datetime, field: str) -> None:
     """Dates may not lie before 2000 or after tomorrow (a typo in the year, most likely)."""
-    day = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    day = calculations.local_date(value)
     today = timezone.localdate()
     if day > today + datetime.timedelta(days=1):
         raise ValidationError({field: _("The date cannot be in the future.")})
@@ -45,10 +45,6 @@ def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:
     if amount <= ZERO:
         raise ValidationError({field: _("The amount must be greater than zero.")})
     return amount
-
-
-def _local_date(value: datetime.datetime) -> datetime.date:
-    return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
 
 
 def _apply_credit(customer: Customer) -> list[Allocation]:
@@ -74,7 +70,7 @@ def _apply_credit(customer: Customer) -> list[Allocation]:
 
 def _create_allocations(payment: Payment, allocations: dict[int, Decimal], items) -> list[Allocation]:
     occurred = {item.sale_id: item.occurred_on for item in items}
-    received = _local_date(payment.received_at)
+    received = calculations.local_date(payment.received_at)
     return Allocation.objects.bulk_create(
         Allocation(
             payment=payment,
@@ -88,7 +84,7 @@ def _create_allocations(payment: Payment, allocations: dict[int, Decimal], items
 
 def _refresh_customer_type(customer: Customer, reason: str) -> None:
     dates = [
-        _local_date(moment)
+        calculations.local_date(moment)
         for moment in Sale.objects.filter(customer=customer, is_void=False).values_list("occurred_at", flat=True)
     ]
     new_type = calculations.customer_type_for(customer.customer_type, dates, timezone.localdate())
@@ -114,7 +110,7 @@ def sale_record(
     customer = _lock_customer(customer)
     amount = _check_amount(amount)
     _check_date(occurred_at, "occurred_at")
-    occurred_on = _local_date(occurred_at)
+    occurred_on = calculations.local_date(occurred_at)
     if due_date is None:
         due_date = calculations.default_due_date(occurred_on, customer.payment_terms_days)
     if due_date < occurred_on:
@@ -246,7 +242,7 @@ def payment_record(
         method=method,
         reference=reference.strip(),
         fee=calculations.payment_fee(amount, method.fee_rate, method.fixed_fee),
-        settles_on=calculations.settlement_date(_local_date(received_at), method.settlement_days),
+        settles_on=calculations.settlement_date(calculations.local_date(received_at), method.settlement_days),
         note=note.strip(),
         created_by=user,
     )
@@ -280,7 +276,7 @@ def refund_record(
                 % {"amount": current.unallocated}
             }
         )
-    if _local_date(paid_at) < _local_date(receipt.received_at):
+    if calculations.local_date(paid_at) < calculations.local_date(receipt.received_at):
         raise ValidationError({"received_at": _("A refund cannot be dated before the receipt it refunds.")})
     return Payment.objects.create(
         customer=receipt.customer,
@@ -290,7 +286,7 @@ def refund_record(
         method=method,
         reference=reference.strip(),
         fee=ZERO,
-        settles_on=_local_date(paid_at),
+        settles_on=calculations.local_date(paid_at),
         refund_of=receipt,
         note=note.strip(),
         created_by=user,
@@ -306,7 +302,7 @@ def customer_types_refresh(*, as_of: datetime.date | None = None) -> int:
     as_of = as_of or timezone.localdate()
     dates: dict[int, list[datetime.date]] = {}
     for customer_id, moment in Sale.objects.filter(is_void=False).values_list("customer_id", "occurred_at"):
-        dates.setdefault(customer_id, []).append(_local_date(moment))
+        dates.setdefault(customer_id, []).append(calculations.local_date(moment))
     moved = 0
     for customer in Customer.objects.filter(pk__in=dates.keys()).exclude(customer_type="existing"):
         new_type = calculations.customer_type_for(customer.customer_type, dates[customer.pk], as_of)
