@@ -24,6 +24,22 @@ from .forms import CustomerForm, NoteForm
 from .tables import CustomerTable
 
 
+class CustomerScopedMixin:
+    """Resolves the customer named in the URL within the user's scope: outside it, 404 (before any
+    permission check, so another team's customer does not even exist for the user)."""
+
+    customer_url_kwarg = "customer_id"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = selectors.customer_get(user=request.user, pk=kwargs[self.customer_url_kwarg])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(customer=self.customer, **kwargs)
+
+
 class CustomerListView(PermissionRequiredMixin, FilteredTableView):
     permission_required = "customers.view_customer"
     table_class = CustomerTable
@@ -132,14 +148,9 @@ class CustomerCreateView(CustomerFormMixin, FormView):
         return redirect(customer)
 
 
-class CustomerUpdateView(CustomerFormMixin, FormView):
+class CustomerUpdateView(CustomerScopedMixin, CustomerFormMixin, FormView):
     permission_required = "customers.change_customer"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.customer = selectors.customer_get(user=request.user, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    customer_url_kwarg = "pk"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -147,9 +158,7 @@ class CustomerUpdateView(CustomerFormMixin, FormView):
         return kwargs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            title=_("Edit %(name)s") % {"name": self.customer.name}, customer=self.customer, **kwargs
-        )
+        return super().get_context_data(title=_("Edit %(name)s") % {"name": self.customer.name}, **kwargs)
 
     def form_valid(self, form):
         try:
@@ -165,18 +174,10 @@ class CustomerUpdateView(CustomerFormMixin, FormView):
         return redirect(self.customer)
 
 
-class CustomerDeleteView(PermissionRequiredMixin, TemplateView):
+class CustomerDeleteView(CustomerScopedMixin, PermissionRequiredMixin, TemplateView):
     permission_required = "customers.delete_customer"
     template_name = "customers/customer_confirm_delete.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.customer = selectors.customer_get(user=request.user, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(customer=self.customer, **kwargs)
+    customer_url_kwarg = "pk"
 
     def post(self, request, *args, **kwargs):
         try:
@@ -219,16 +220,3 @@ class NoteCreateView(PermissionRequiredMixin, View):
             for error in form.errors.get("text", []):
                 messages.error(request, error)
         return redirect(reverse("customers:detail", args=[customer.pk]) + "#notes")
-
-
-class CustomerScopedMixin:
-    """Resolves the customer from the URL within the user's scope (404 outside it)."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.customer = selectors.customer_get(user=request.user, pk=kwargs["customer_id"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(customer=self.customer, **kwargs)
