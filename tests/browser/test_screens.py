@@ -35,7 +35,9 @@ def demo(db):
 
 
 @pytest.fixture
-def browser():
+def browser(demo):
+    """Started after the demo data: database work done while Playwright's event loop runs would get
+    a connection of its own (Django keys connections by async context) that nobody closes."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -67,7 +69,7 @@ def open_page(browser, live_server, *, language: str, width: int, username: str 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_notebook_and_dashboard(browser, live_server, demo, tmp_path, language, size):
+def test_notebook_and_dashboard(demo, live_server, browser, tmp_path, language, size):
     page = open_page(browser, live_server, language=language, width=WIDTHS[size])
     folder = shots_dir(tmp_path)
 
@@ -92,7 +94,7 @@ def test_notebook_and_dashboard(browser, live_server, demo, tmp_path, language, 
     page.screenshot(path=str(folder / f"notebook-{language}-{size}.png"), full_page=size == "desktop")
 
 
-def test_print_stylesheet_hides_the_controls(browser, live_server, demo):
+def test_print_stylesheet_hides_the_controls(demo, live_server, browser):
     page = open_page(browser, live_server, language="zh-hans", width=1366)
     page.goto(f"{live_server.url}/customers/{demo.pk}/")
     page.emulate_media(media="print")
