@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from custnotes.identity import own_pk
 from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices
-from transactions.imports import _customer_known, _customer_pk, _customers, _date_problem
+from transactions.imports import _customer_known, _customer_pk, _customers, _date_problem, _unknown_customer
 
 from .choices import CostFamily
 from .models import CostCategory, CostEntry
@@ -52,10 +52,10 @@ def check(row, ctx) -> list:
     if not data["may_cost"]:
         problems.append(("cost_id", _("you may not record costs")))
     if not _customer_known(data, row["customer_id"]):
-        problems.append(("customer_id", _("no such customer (in this file or among yours)")))
-    if row["amount"] <= 0:
+        problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
+    if row.get("amount") is not None and row["amount"] <= 0:
         problems.append(("amount", _("must be greater than zero")))
-    if problem := _date_problem(row["date"]):
+    if row.get("date") and (problem := _date_problem(row["date"])):
         problems.append(("date", problem))
     category = data["categories"].get(row["category_id"])
     if category is not None and not category.is_active:

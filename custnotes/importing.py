@@ -79,6 +79,7 @@ class ImportContext:
     user: Any
     write: bool
     ids: dict[str, set] = field(default_factory=dict)  # sheet key -> user IDs of its valid rows
+    bad_ids: dict[str, set] = field(default_factory=dict)  # sheet key -> user IDs of rows with errors
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)  # anything a sheet wants to keep between passes
 
@@ -458,7 +459,7 @@ def run_import(
             ids, good_rows, seen = set(), set(), set()
             if not missing:
                 for number, values in _parsed_rows(ws, layout, errors):
-                    problems = [] if values.get("__bad__") else sheet.check(values, ctx)
+                    problems = _check(sheet, values, ctx)
                     identifier = values.get(sheet.id_column)
                     if identifier and identifier in seen:
                         problems.append((sheet.id_column, _("the same ID appears twice in this sheet")))
@@ -471,6 +472,8 @@ def run_import(
                         )
                     if values.get("__bad__") or problems:
                         ctx.count(sheet.key, "errors")
+                        if identifier:
+                            ctx.bad_ids.setdefault(sheet.key, set()).add(identifier)
                         continue
                     ids.add(identifier)
                     good_rows.add(number)
@@ -498,6 +501,21 @@ def run_import(
         return ImportResult(ctx.counts, errors, written, [layout.title for _ws, layout, _m in layouts])
     finally:
         workbook.close()
+
+
+def _check(sheet: ImportSheet, values: dict, ctx) -> list:
+    """The sheet's checks of a row. A row whose cells did not all parse is still checked, so that
+    all its mistakes show at once; what a check cannot judge without the unreadable cells (it fails
+    on a missing value) is left for the next upload, and the columns already reported are not
+    reported again."""
+    if not values.get("__bad__"):
+        return sheet.check(values, ctx)
+    failed = {key for key, value in values.items() if value is None}
+    try:
+        problems = sheet.check(values, ctx)
+    except (TypeError, KeyError, AttributeError, ValueError):
+        return []
+    return [(key, message) for key, message in problems if key not in failed]
 
 
 def _write(layouts, good, ctx, steps, progress) -> None:

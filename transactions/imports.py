@@ -66,6 +66,12 @@ def _customer_known(data, customer_id) -> bool:
     )
 
 
+def _unknown_customer(ctx, customer_id) -> str:
+    if customer_id in ctx.bad_ids.get("customers", set()):
+        return _("this customer's row in the Customers sheet has errors")
+    return _("no such customer (in this file or among yours)")
+
+
 def _customer_pk(ctx, data, customer_id):
     pk = data["customers"].get(customer_id)
     if pk is None:
@@ -124,15 +130,16 @@ def sales_check(row, ctx) -> list:
     if not data["may_add_sale"]:
         problems.append(("sale_id", _("you may not record sales")))
     if not _customer_known(data, row["customer_id"]):
-        problems.append(("customer_id", _("no such customer (in this file or among yours)")))
-    if row["amount"] <= 0:
+        problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
+    # Cells that did not parse are None here (their error is already reported): judge the others.
+    if row.get("amount") is not None and row["amount"] <= 0:
         problems.append(("amount", _("must be greater than zero")))
     if row.get("cost_of_goods") is not None and row["cost_of_goods"] < 0:
         problems.append(("cost_of_goods", _("cannot be negative")))
-    day = row["date"].date()
-    if problem := _date_problem(day):
+    day = row["date"].date() if row.get("date") else None
+    if day and (problem := _date_problem(day)):
         problems.append(("date", problem))
-    if row.get("due_date") and row["due_date"] < day:
+    if day and row.get("due_date") and row["due_date"] < day:
         problems.append(("due_date", _("before the date of sale")))
     existing = _lookup(data["sales"], data["own_sales"], row["sale_id"])
     if existing:
@@ -285,10 +292,10 @@ def payments_check(row, ctx) -> list:
     if kind == PaymentKind.REFUND and not data["may_refund"]:
         problems.append(("kind", _("only Finance and Admin record refunds")))
     if not _customer_known(data, row["customer_id"]):
-        problems.append(("customer_id", _("no such customer (in this file or among yours)")))
-    if row["amount"] <= 0:
+        problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
+    if row.get("amount") is not None and row["amount"] <= 0:
         problems.append(("amount", _("must be greater than zero")))
-    if problem := _date_problem(row["date"].date()):
+    if row.get("date") and (problem := _date_problem(row["date"].date())):
         problems.append(("date", problem))
     method = PaymentMethod.objects.filter(pk=row["method_id"], is_active=True).exists()
     if not method:

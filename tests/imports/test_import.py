@@ -821,3 +821,30 @@ def test_a_manager_may_not_import(manager_user, client_for):
     client = client_for(manager_user)
     assert client.get("/imports/").status_code == 403
     assert client.get("/imports/template.xlsx").status_code == 403
+
+
+def test_a_row_shows_all_its_mistakes_at_once_and_sales_name_a_bad_customer_row(people, tmp_path):
+    """A cell that does not parse does not hide the row's other mistakes; a sale of a customer whose
+    own row is wrong says so, rather than that the customer does not exist."""
+    customers = [
+        {"customer_id": "K1", "name": "Broken", "team": "East", "email": "not-an-email", "credit_limit": "abc"}
+    ]
+    sales = [
+        {"sale_id": "S1", "customer_id": "K1", "date": "2024-01-05", "product": "Pumps", "amount": 100},
+        {"sale_id": "S2", "customer_id": "K1", "date": "2024/13/5", "product": "Pumps", "amount": -5},
+    ]
+    path = write_book(
+        tmp_path / "bad.xlsx",
+        {"客户 Customers": table(CUSTOMER_HEADERS, customers), "交易 Sales": table(SALE_HEADERS, sales)},
+    )
+    with translation.override("zh-hans"):
+        result = run_import(path, user=people)
+    assert rows(result) == [
+        ("客户 Customers", 2, "信用额度 / Credit limit", "不是金额"),
+        ("客户 Customers", 2, "邮箱 / Email", "不是有效的邮箱地址"),
+        ("交易 Sales", 2, "客户编号 / Customer ID", "该客户在客户表中的行有错误"),
+        ("交易 Sales", 3, "日期 / Date", "不是有效的日期"),
+        ("交易 Sales", 3, "客户编号 / Customer ID", "该客户在客户表中的行有错误"),
+        ("交易 Sales", 3, "金额 / Amount", "必须大于零"),
+    ]
+    assert ledger_counts() == NOTHING
