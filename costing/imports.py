@@ -101,6 +101,10 @@ def write(rows, ctx):
         data["costs"][entry.external_id] = entry.pk
 
 
+def exists(row, ctx) -> bool:
+    return _cost_pk(ctx.data["ledger"], row["cost_id"]) is not None
+
+
 SHEET = ImportSheet(
     key="costs",
     zh="成本",
@@ -111,4 +115,5 @@ SHEET = ImportSheet(
     check=check,
     write=write,
     prepare=prepare,
+    exists=exists,
 )

@@ -103,6 +103,7 @@ class ImportSheet:
     write: Callable[..., None]
     prepare: Callable[..., None] | None = None
     finish: Callable[..., None] | None = None
+    exists: Callable[..., bool] | None = None  # exists(row, ctx): the row's record is already here
 
     def names(self) -> set[str]:
         return {normalise_header(n) for n in (self.zh, self.en, self.zh + self.en, self.en + self.zh)}
@@ -114,6 +115,7 @@ class ImportResult:
     errors: list[RowError]
     written: bool
     sheets: list[str]
+    preview: dict[str, dict[str, int]] = field(default_factory=dict)  # good rows: {"new": n, "existing": n}
 
     @property
     def error_count(self) -> int:
@@ -451,6 +453,7 @@ def run_import(
                 errors.append(RowError(layout.title, layout.header_row + 1, _column_label(column), _("column missing")))
         ctx = ImportContext(user=user, write=False)
         good: dict[str, set[int]] = {}
+        preview: dict[str, dict[str, int]] = {}
         steps = len(layouts) * 2
         for step, (ws, layout, missing) in enumerate(layouts, start=1):
             sheet = layout.sheet
@@ -477,6 +480,9 @@ def run_import(
                         continue
                     ids.add(identifier)
                     good_rows.add(number)
+                    if sheet.exists:
+                        bucket = preview.setdefault(sheet.key, {"new": 0, "existing": 0})
+                        bucket["existing" if sheet.exists(values, ctx) else "new"] += 1
             ctx.ids[sheet.key] = ids
             good[sheet.key] = good_rows
             if progress:
@@ -498,7 +504,7 @@ def run_import(
         if not written:
             for bucket in ctx.counts.values():
                 bucket.update(created=0, updated=0, unchanged=0)
-        return ImportResult(ctx.counts, errors, written, [layout.title for _ws, layout, _m in layouts])
+        return ImportResult(ctx.counts, errors, written, [layout.title for _ws, layout, _m in layouts], preview)
     finally:
         workbook.close()
 

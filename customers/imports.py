@@ -262,6 +262,11 @@ def write(rows, ctx):
         data["team_of"][customer.pk] = customer.team_id
 
 
+def exists(row, ctx) -> bool:
+    resolve(row, ctx)
+    return row["_pk"] is not None
+
+
 SHEET = ImportSheet(
     key="customers",
     zh="客户",
@@ -272,4 +277,5 @@ SHEET = ImportSheet(
     check=check,
     write=write,
     prepare=prepare,
+    exists=exists,
 )

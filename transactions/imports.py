@@ -435,6 +435,16 @@ def payments_finish(ctx):
         services._refresh_customer_type(customer, _("imported sales"))
 
 
+def sale_exists(row, ctx) -> bool:
+    data = ctx.data["ledger"]
+    return _lookup(data["sales"], data["own_sales"], row["sale_id"]) is not None
+
+
+def payment_exists(row, ctx) -> bool:
+    data = ctx.data["ledger"]
+    return _lookup(data["payments"], data["own_payments"], row["payment_id"]) is not None
+
+
 SALES_SHEET = ImportSheet(
     key="sales",
     zh="交易",
@@ -446,6 +456,7 @@ SALES_SHEET = ImportSheet(
     write=sales_write,
     prepare=sales_prepare,
     finish=sales_finish,
+    exists=sale_exists,
 )
 PAYMENTS_SHEET = ImportSheet(
     key="payments",
@@ -458,4 +469,5 @@ PAYMENTS_SHEET = ImportSheet(
     write=payments_write,
     prepare=payments_prepare,
     finish=payments_finish,
+    exists=payment_exists,
 )

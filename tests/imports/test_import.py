@@ -848,3 +848,24 @@ def test_a_row_shows_all_its_mistakes_at_once_and_sales_name_a_bad_customer_row(
         ("交易 Sales", 3, "金额 / Amount", "必须大于零"),
     ]
     assert ledger_counts() == NOTHING
+
+
+def test_a_dry_run_says_what_it_would_create_and_what_is_already_there(people, tmp_path):
+    path = clean_book(tmp_path / "book.xlsx")
+    first = run_import(path, user=people, dry_run=True)
+    assert not first.written
+    assert ledger_counts() == NOTHING
+    assert first.preview == {
+        "customers": {"new": 3, "existing": 0},
+        "sales": {"new": 4, "existing": 0},
+        "payments": {"new": 4, "existing": 0},
+        "costs": {"new": 2, "existing": 0},
+    }
+    run_import(path, user=people)
+    again = run_import(path, user=people, dry_run=True)
+    assert again.preview == {
+        "customers": {"new": 0, "existing": 3},
+        "sales": {"new": 0, "existing": 4},
+        "payments": {"new": 0, "existing": 4},
+        "costs": {"new": 0, "existing": 2},
+    }

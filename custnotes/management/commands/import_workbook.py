@@ -37,6 +37,13 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stderr.write(f"{error.sheet} row {error.row} [{error.column}]: {error.message}")
         for sheet, counts in result.counts.items():
+            if dry_run:
+                preview = result.preview.get(sheet, {"new": 0, "existing": 0})
+                self.stdout.write(
+                    f"{sheet}: would create {preview['new']}, already there {preview['existing']} "
+                    f"(updated or unchanged), errors {counts['errors']}"
+                )
+                continue
             self.stdout.write(
                 f"{sheet}: created {counts['created']}, updated {counts['updated']}, "
                 f"unchanged {counts['unchanged']}, errors {counts['errors']}"
