@@ -19,7 +19,7 @@ class CostEntryForm(forms.Form):
     category = forms.ModelChoiceField(label=_("category"), queryset=CostCategory.objects.none())
     amount = money_form_field(_("amount"))
     date = forms.DateField(label=_("date"), widget=DATE, initial=timezone.localdate)
-    note = forms.CharField(label=_("note"), max_length=300, required=False)
+    note = forms.CharField(label=_("memo"), max_length=300, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,14 +43,14 @@ class CampaignForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("category"), queryset=CostCategory.objects.filter(is_active=True, family=CostFamily.MARKETING)
     )
-    allocation_rule = forms.ChoiceField(label=_("allocation"), choices=AllocationRule.choices)
+    allocation_rule = forms.ChoiceField(label=_("cost split"), choices=AllocationRule.choices)
     targets = forms.ModelMultipleChoiceField(
         label=_("target customers"),
         queryset=None,
         widget=forms.SelectMultiple(attrs={"size": 12}),
         help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
     )
-    note = forms.CharField(label=_("note"), max_length=300, required=False)
+    note = forms.CharField(label=_("memo"), max_length=300, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

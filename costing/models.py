@@ -43,7 +43,7 @@ class CostEntry(models.Model):
     amount = money_field(_("amount"), validators=[MinValueValidator(0)])
     date = models.DateField(_("date"), db_index=True)
     external_id = import_id_field()
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(_("memo"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -81,10 +81,10 @@ class Campaign(models.Model):
         CostCategory, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("category")
     )
     allocation_rule = models.CharField(
-        _("allocation"), max_length=16, choices=AllocationRule.choices, default=AllocationRule.EQUAL
+        _("cost split"), max_length=16, choices=AllocationRule.choices, default=AllocationRule.EQUAL
     )
     targets = models.ManyToManyField(Customer, related_name="campaigns", blank=True, verbose_name=_("target customers"))
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(_("memo"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -66,7 +66,7 @@ class PaymentForm(forms.Form):
     amount = money_form_field(_("amount"))
     method = forms.ModelChoiceField(label=_("method"), queryset=PaymentMethod.objects.none())
     reference = forms.CharField(label=_("reference"), max_length=100, required=False)
-    note = forms.CharField(label=_("note"), max_length=300, required=False)
+    note = forms.CharField(label=_("memo"), max_length=300, required=False)
     allocate = forms.ChoiceField(
         label=_("allocation"),
         choices=[("auto", _("Oldest due first")), ("manual", _("By hand"))],
@@ -111,7 +111,7 @@ class RefundForm(forms.Form):
     amount = money_form_field(_("amount"))
     method = forms.ModelChoiceField(label=_("method"), queryset=PaymentMethod.objects.none())
     reference = forms.CharField(label=_("reference"), max_length=100, required=False)
-    note = forms.CharField(label=_("note"), max_length=300, required=False)
+    note = forms.CharField(label=_("memo"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -124,7 +124,7 @@ class Payment(models.Model):
         verbose_name=_("refund of"),
     )
     external_id = import_id_field()
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(_("memo"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -83,7 +83,7 @@ class CustomerValuation(models.Model):
     predicted_value = money_field(_("predicted 12-month value"), null=True, blank=True)
     potential_value = money_field(_("potential value"), null=True, blank=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
-    history_note = models.CharField(_("note"), max_length=16, choices=HistoryNote.choices, blank=True)
+    history_note = models.CharField(_("about the figures"), max_length=16, choices=HistoryNote.choices, blank=True)
 
     class Meta:
         ordering = ["-as_of", "customer_id"]
