@@ -2,9 +2,10 @@
 
 from django.utils.translation import gettext as _
 
-from custnotes.identity import own_pk
+from custnotes.identity import RecordIndex
 from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices
-from transactions.imports import _customer_known, _customer_pk, _customers, _date_problem, _unknown_customer
+from transactions.imports import _customer_known, _customer_pk, _customers, _unknown_customer
+from transactions.services import date_problem
 
 from .choices import CostFamily
 from .models import CostCategory, CostEntry
@@ -39,8 +40,7 @@ COLUMNS = (
 
 def prepare(ctx):
     data = _customers(ctx)
-    data["costs"] = dict(CostEntry.objects.exclude(external_id=None).values_list("external_id", "pk"))
-    data["own_costs"] = set(CostEntry.objects.filter(external_id=None).values_list("pk", flat=True))
+    data["costs"] = RecordIndex.of(CostEntry.objects.all())
     data["categories"] = {c.pk: c for c in CostCategory.objects.all()}
     data["may_cost"] = ctx.user.has_perm("costing.add_costentry")
     data["may_market"] = ctx.user.has_perm("costing.add_marketing_cost")
@@ -55,7 +55,7 @@ def check(row, ctx) -> list:
         problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
     if row.get("amount") is not None and row["amount"] <= 0:
         problems.append(("amount", _("must be greater than zero")))
-    if row.get("date") and (problem := _date_problem(row["date"])):
+    if row.get("date") and (problem := date_problem(row["date"])):
         problems.append(("date", problem))
     category = data["categories"].get(row["category_id"])
     if category is not None and not category.is_active:
@@ -66,10 +66,8 @@ def check(row, ctx) -> list:
 
 
 def _cost_pk(data, identifier):
-    pk = data["costs"].get(identifier)
-    if pk is None and own_pk(identifier) in data["own_costs"]:
-        pk = own_pk(identifier)
-    return pk
+    entry = data["costs"].get(identifier)
+    return entry[0] if entry else None
 
 
 def write(rows, ctx):
@@ -98,7 +96,7 @@ def write(rows, ctx):
         CostEntry.objects.bulk_update(changed, ["customer_id", "date", "category_id", "amount", "note", "external_id"])
     ctx.count("costs", "created", len(new))
     for entry in new:
-        data["costs"][entry.external_id] = entry.pk
+        data["costs"].add(entry.external_id, (entry.pk,))
 
 
 def exists(row, ctx) -> bool:

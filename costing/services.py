@@ -5,23 +5,16 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.money import ZERO, round_money
 from customers.models import Customer
+from transactions.services import date_problem
 
 from . import selectors
 from .calculations import split_largest_remainder
 from .choices import AllocationRule, CostFamily
 from .models import Campaign, CampaignAllocation, CostCategory, CostEntry
-
-
-def _check_day(day: datetime.date, field: str) -> None:
-    if day > timezone.localdate() + datetime.timedelta(days=1):
-        raise ValidationError({field: _("The date cannot be in the future.")})
-    if day < datetime.date(2000, 1, 1):
-        raise ValidationError({field: _("The date is too far in the past.")})
 
 
 @transaction.atomic
@@ -37,7 +30,8 @@ def cost_entry_record(
     amount = round_money(amount)
     if amount <= ZERO:
         raise ValidationError({"amount": _("The amount must be greater than zero.")})
-    _check_day(date, "date")
+    if problem := date_problem(date):
+        raise ValidationError({"date": problem})
     if not category.is_active:
         raise ValidationError({"category": _("This category is no longer in use.")})
     entry = CostEntry(customer=customer, category=category, amount=amount, date=date, note=note.strip(), author=author)

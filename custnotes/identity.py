@@ -44,3 +44,45 @@ def import_id_field() -> models.CharField:
         unique=True,
         help_text=_("The ID this record has in an imported workbook; re-importing the file finds it by this."),
     )
+
+
+class RecordIndex:
+    """Records found by the ID a workbook gives them: their import ID, or — for a record without
+    one — this database's own ID for it ("cn-<token>-<pk>"). Built once per import, so that checking
+    and writing rows never queries per row. Entries are whatever the caller keeps per record."""
+
+    def __init__(self, rows):
+        """rows: (external_id, pk, entry) triples."""
+        self.by_external: dict = {}
+        self.own: dict = {}
+        for external_id, pk, entry in rows:
+            if external_id is None:
+                self.own[pk] = entry
+            else:
+                self.by_external[external_id] = entry
+
+    @classmethod
+    def of(cls, queryset, *fields: str) -> "RecordIndex":
+        """Entries (pk, *fields) from a queryset's values."""
+        return cls(
+            (external_id, pk, (pk, *rest))
+            for external_id, pk, *rest in queryset.values_list("external_id", "pk", *fields)
+        )
+
+    @classmethod
+    def of_objects(cls, queryset) -> "RecordIndex":
+        """The records themselves as entries."""
+        return cls((obj.external_id, obj.pk, obj) for obj in queryset)
+
+    def get(self, identifier):
+        entry = self.by_external.get(identifier)
+        if entry is None and identifier:
+            entry = self.own.get(own_pk(identifier))
+        return entry
+
+    def __contains__(self, identifier) -> bool:
+        return self.get(identifier) is not None
+
+    def add(self, identifier, entry) -> None:
+        """Remember a record written under `identifier` (a new record, or one now named by it)."""
+        self.by_external[identifier] = entry

@@ -261,7 +261,9 @@ def parse_ids(value) -> list[str]:
     return [parse_id(part) for part in re.split(r"[,，;；\s]+", normalise_text(value)) if part]
 
 
-def parse_value(column: ImportColumn, value):
+def parse_value(column: ImportColumn, value, choices: dict | None = None):
+    """The cell's value for the column. `choices` caches each choice column's options for the
+    import (read once, not once per row)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     kind = column.kind
@@ -283,7 +285,12 @@ def parse_value(column: ImportColumn, value):
     if kind == "ids":
         return parse_ids(value)
     if kind == "choice":
-        options = column.choices()
+        if choices is None:
+            options = column.choices()
+        else:
+            options = choices.get(column.key)
+            if options is None:
+                options = choices[column.key] = column.choices()
         key = normalise_choice(parse_id(value) if isinstance(value, int | float) else value)
         if key not in options:
             raise ParseError(_("unknown value “%(value)s”") % {"value": normalise_text(value)})
@@ -375,6 +382,7 @@ class SheetRows:
     title: str
     header_row: int
     mapping: dict[int, ImportColumn]
+    choices: dict = field(default_factory=dict)  # each choice column's options, read once
 
 
 def _iter_rows(ws, start: int) -> Iterator[tuple[int, tuple]]:
@@ -396,7 +404,7 @@ def _parsed_rows(ws, layout: SheetRows, errors: list[RowError]) -> Iterator[tupl
         for position, column in layout.mapping.items():
             raw = row[position] if position < len(row) else None
             try:
-                values[column.key] = parse_value(column, raw)
+                values[column.key] = parse_value(column, raw, layout.choices)
             except ParseError as error:
                 errors.append(RowError(layout.title, number, _column_label(column), str(error)))
                 values[column.key] = None

@@ -6,7 +6,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from custnotes.identity import own_pk
+from custnotes.identity import RecordIndex
 from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices, normalise_choice
 from custnotes.permissions import can_change_credit_terms, sees_all_customers
 
@@ -115,13 +115,14 @@ def prepare(ctx):
     data = ctx.data.setdefault("customers", {})
     if data:
         return
-    data["by_id"] = dict(Customer.objects.exclude(external_id=None).values_list("external_id", "pk"))
-    data["without_id"] = set(Customer.objects.filter(external_id=None).values_list("pk", flat=True))
-    data["team_of"] = dict(Customer.objects.values_list("pk", "team_id"))
-    data["by_name"] = {
-        (company.lower(), name.lower()): (pk, external_id)
-        for pk, company, name, external_id in Customer.objects.values_list("pk", "company", "name", "external_id")
-    }
+    data["index"] = RecordIndex.of(Customer.objects.all())
+    data["by_name"] = {}
+    data["current"] = {}  # pk -> (team, credit limit, payment terms), for the checks
+    for pk, company, name, external_id, team_id, limit, terms in Customer.objects.values_list(
+        "pk", "company", "name", "external_id", "team_id", "credit_limit", "payment_terms_days"
+    ):
+        data["by_name"][(company.lower(), name.lower())] = (pk, external_id)
+        data["current"][pk] = (team_id, limit, terms)
     user = ctx.user
     data["all_teams"] = sees_all_customers(user)
     data["my_teams"] = set(user.teams.values_list("pk", flat=True)) if user.is_authenticated else set()
@@ -145,9 +146,8 @@ def resolve(row, ctx) -> None:
     """Fill in what a row refers to, from the lookups alone (no side effects): the existing customer
     (by import ID, or an earlier customer of the same name entered without one) and the owner."""
     data = ctx.data["customers"]
-    existing_pk = data["by_id"].get(row["customer_id"])
-    if existing_pk is None and own_pk(row["customer_id"]) in data["without_id"]:
-        existing_pk = own_pk(row["customer_id"])  # exported from this database
+    entry = data["index"].get(row["customer_id"])  # by import ID, or exported from this database
+    existing_pk = entry[0] if entry else None
     if existing_pk is None:
         adopted = data["by_name"].get(((row.get("company") or "").lower(), row["name"].lower()))
         if adopted and adopted[1] is None:
@@ -170,7 +170,7 @@ def check(row, ctx) -> list:
     if existing_pk is not None:
         if not data["may_change"]:
             problems.append(("customer_id", _("you may not change customers")))
-        elif not _in_scope(data, data["team_of"].get(existing_pk)):
+        elif not _in_scope(data, data["current"][existing_pk][0]):
             problems.append(("customer_id", _("this customer belongs to a team you do not work in")))
     if not _in_scope(data, row["team_id"]):
         problems.append(("team_id", _("you may only import customers of your own teams")))
@@ -200,15 +200,15 @@ def check(row, ctx) -> list:
     if row.get("growth_rating") is not None and not 1 <= row["growth_rating"] <= 5:
         problems.append(("growth_rating", _("from 1 to 5")))
     sets_credit = row.get("credit_limit") is not None or row.get("payment_terms_days") is not None
-    if not data["may_credit"] and sets_credit and (existing_pk is None or _credit_changes(existing_pk, row)):
+    if not data["may_credit"] and sets_credit and (existing_pk is None or _credit_changes(data, existing_pk, row)):
         problems.append(("credit_limit", _("only Finance and Admin set credit limits and payment terms")))
     return problems
 
 
-def _credit_changes(pk, row) -> bool:
-    current = Customer.objects.filter(pk=pk).values("credit_limit", "payment_terms_days").first()
-    return (row.get("credit_limit") is not None and row["credit_limit"] != current["credit_limit"]) or (
-        row.get("payment_terms_days") is not None and row["payment_terms_days"] != current["payment_terms_days"]
+def _credit_changes(data, pk, row) -> bool:
+    _team, limit, terms = data["current"][pk]
+    return (row.get("credit_limit") is not None and row["credit_limit"] != limit) or (
+        row.get("payment_terms_days") is not None and row["payment_terms_days"] != terms
     )
 
 
@@ -258,8 +258,8 @@ def write(rows, ctx):
         Customer.objects.bulk_update(changed, [*FIELDS, "external_id", "updated_at"])
     ctx.count("customers", "created", len(new))
     for customer in [*new, *changed]:
-        data["by_id"][customer.external_id] = customer.pk
-        data["team_of"][customer.pk] = customer.team_id
+        data["index"].add(customer.external_id, (customer.pk,))
+        data["current"][customer.pk] = (customer.team_id, customer.credit_limit, customer.payment_terms_days)
 
 
 def exists(row, ctx) -> bool:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from custnotes.identity import own_pk
+from custnotes.identity import RecordIndex
 from custnotes.importing import (
     ImportColumn,
     ImportSheet,
@@ -18,7 +18,7 @@ from custnotes.importing import (
     normalise_choice,
     parse_amount,
 )
-from custnotes.money import money_sum
+from custnotes.money import ZERO, money_sum
 from custnotes.permissions import sees_all_customers
 from customers.models import Customer
 
@@ -26,44 +26,36 @@ from . import calculations, selectors, services
 from .choices import PaymentKind
 from .models import Allocation, Payment, PaymentMethod, Sale
 
-EARLIEST = datetime.date(2000, 1, 1)
-
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def _date_problem(day: datetime.date):
-    if day > timezone.localdate() + datetime.timedelta(days=1):
-        return _("the date is in the future")
-    if day < EARLIEST:
-        return _("the date is too far in the past")
-    return None
-
-
 def _customers(ctx) -> dict:
-    """Customers the rows may refer to: {import ID: pk} from the file and the database, in scope."""
+    """What the ledger's sheets share: the customers rows may refer to (in the user's scope, or
+    valid in this file), the sales and their paid amounts, the payments — each read once."""
     data = ctx.data.setdefault("ledger", {})
     if "customers" not in data:
-        customers = Customer.objects.exclude(external_id=None)
+        customers = Customer.objects.all()
         if not sees_all_customers(ctx.user):
             customers = customers.filter(team__members=ctx.user)
-        data["customers"] = dict(customers.values_list("external_id", "pk"))
-        scoped = Customer.objects.filter(external_id=None)
-        if not sees_all_customers(ctx.user):
-            scoped = scoped.filter(team__members=ctx.user)
-        data["customers_without_id"] = set(scoped.values_list("pk", flat=True))
+        data["customers"] = RecordIndex.of(customers)
         data["file_customers"] = ctx.ids.get("customers", set())
         data["touched"] = set()
     return data
 
 
+def _sales(data) -> RecordIndex:
+    if "sales" not in data:
+        data["sales"] = RecordIndex.of(Sale.objects.all(), "customer_id", "is_void")
+        data["paid"] = dict(
+            Allocation.objects.values("sale_id").annotate(total=money_sum("amount")).values_list("sale_id", "total")
+        )
+    return data["sales"]
+
+
 def _customer_known(data, customer_id) -> bool:
-    return (
-        customer_id in data["file_customers"]
-        or customer_id in data["customers"]
-        or own_pk(customer_id) in data["customers_without_id"]
-    )
+    return customer_id in data["file_customers"] or customer_id in data["customers"]
 
 
 def _unknown_customer(ctx, customer_id) -> str:
@@ -73,25 +65,11 @@ def _unknown_customer(ctx, customer_id) -> str:
 
 
 def _customer_pk(ctx, data, customer_id):
-    pk = data["customers"].get(customer_id)
-    if pk is None:
-        pk = ctx.data.get("customers", {}).get("by_id", {}).get(customer_id)
-    if pk is None and own_pk(customer_id) in data["customers_without_id"]:
-        pk = own_pk(customer_id)
-    return pk
-
-
-def _own_entries(model, fields) -> dict:
-    """Records without an import ID, by pk: an exported workbook names them "cn-<token>-<pk>"."""
-    return {row[0]: row for row in model.objects.filter(external_id=None).values_list("pk", *fields)}
-
-
-def _lookup(by_external: dict, own: dict, identifier):
-    """A record's entry by its import ID, or by this database's own ID for it."""
-    entry = by_external.get(identifier)
-    if entry is None and own_pk(identifier) in own:
-        entry = own[own_pk(identifier)]
-    return entry
+    """The customer's pk: in the user's scope in the database, or written by this file's Customers sheet."""
+    entry = data["customers"].get(customer_id)
+    if entry is None and "customers" in ctx.data:
+        entry = ctx.data["customers"]["index"].get(customer_id)
+    return entry[0] if entry else None
 
 
 # --- sales --------------------------------------------------------------------------------------
@@ -113,13 +91,7 @@ SALE_COLUMNS = (
 
 def sales_prepare(ctx):
     data = _customers(ctx)
-    data["sales"] = {
-        ext: (pk, customer_id, is_void)
-        for ext, pk, customer_id, is_void in Sale.objects.exclude(external_id=None).values_list(
-            "external_id", "pk", "customer_id", "is_void"
-        )
-    }
-    data["own_sales"] = _own_entries(Sale, ("customer_id", "is_void"))
+    _sales(data)
     data["may_add_sale"] = ctx.user.has_perm("transactions.add_sale")
     data["may_void"] = ctx.user.has_perm("transactions.void_sale")
 
@@ -137,11 +109,11 @@ def sales_check(row, ctx) -> list:
     if row.get("cost_of_goods") is not None and row["cost_of_goods"] < 0:
         problems.append(("cost_of_goods", _("cannot be negative")))
     day = row["date"].date() if row.get("date") else None
-    if day and (problem := _date_problem(day)):
+    if day and (problem := services.date_problem(day)):
         problems.append(("date", problem))
     if day and row.get("due_date") and row["due_date"] < day:
         problems.append(("due_date", _("before the date of sale")))
-    existing = _lookup(data["sales"], data["own_sales"], row["sale_id"])
+    existing = data["sales"].get(row["sale_id"])
     if existing:
         pk, customer_pk, was_void = existing
         if customer_pk != _customer_pk(ctx, data, row["customer_id"]):
@@ -150,8 +122,7 @@ def sales_check(row, ctx) -> list:
             problems.append(("void", _("a void sale cannot be restored")))
         if row.get("void") and not was_void and not data["may_void"]:
             problems.append(("void", _("only Finance and Admin void sales")))
-        allocated = Allocation.objects.filter(sale_id=pk).aggregate(total=money_sum("amount"))["total"]
-        if row["amount"] < allocated:
+        if row.get("amount") is not None and row["amount"] < data["paid"].get(pk, ZERO):
             problems.append(("amount", _("less than what has already been paid on this sale")))
     elif row.get("void") and not data["may_void"]:
         problems.append(("void", _("only Finance and Admin void sales")))
@@ -162,7 +133,7 @@ def sales_write(rows, ctx):
     data = ctx.data["ledger"]
     customer_pks = {row["customer_id"]: _customer_pk(ctx, data, row["customer_id"]) for row in rows}
     terms = dict(Customer.objects.filter(pk__in=customer_pks.values()).values_list("pk", "payment_terms_days"))
-    entries = {r["sale_id"]: _lookup(data["sales"], data["own_sales"], r["sale_id"]) for r in rows}
+    entries = {r["sale_id"]: data["sales"].get(r["sale_id"]) for r in rows}
     existing = Sale.objects.in_bulk([entry[0] for entry in entries.values() if entry])
     new, changed, to_void = [], [], []
     for row in rows:
@@ -209,7 +180,7 @@ def sales_write(rows, ctx):
         services.sale_void(sale=sale, reason=_("void in the imported workbook"), user=ctx.user)
     ctx.count("sales", "created", len(new))
     for sale in [*new, *changed]:
-        data["sales"][sale.external_id] = (sale.pk, sale.customer_id, sale.is_void)
+        data["sales"].add(sale.external_id, (sale.pk, sale.customer_id, sale.is_void))
 
 
 # --- payments -----------------------------------------------------------------------------------
@@ -259,25 +230,11 @@ PAYMENT_COLUMNS = (
 
 def payments_prepare(ctx):
     data = _customers(ctx)
-    data.setdefault(
-        "sales",
-        {
-            ext: (pk, customer_id, is_void)
-            for ext, pk, customer_id, is_void in Sale.objects.exclude(external_id=None).values_list(
-                "external_id", "pk", "customer_id", "is_void"
-            )
-        },
-    )
-    data.setdefault("own_sales", _own_entries(Sale, ("customer_id", "is_void")))
+    _sales(data)
     data["file_sales"] = ctx.ids.get("sales", set())
     fields = ("pk", "external_id", "customer_id", "received_at", "amount", "method_id", "kind", "reference")
-    data["own_payments"] = {p.pk: p for p in Payment.objects.filter(external_id=None).only(*fields)}
-    data["payments"] = {
-        p.external_id: p
-        for p in Payment.objects.exclude(external_id=None).only(
-            "pk", "external_id", "customer_id", "received_at", "amount", "method_id", "kind", "reference"
-        )
-    }
+    data["payments"] = RecordIndex.of_objects(Payment.objects.only(*fields))
+    data["active_methods"] = set(PaymentMethod.objects.filter(is_active=True).values_list("pk", flat=True))
     data["file_payments"] = set()
     data["may_pay"] = ctx.user.has_perm("transactions.add_payment")
     data["may_refund"] = ctx.user.has_perm("transactions.add_refund")
@@ -295,16 +252,13 @@ def payments_check(row, ctx) -> list:
         problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
     if row.get("amount") is not None and row["amount"] <= 0:
         problems.append(("amount", _("must be greater than zero")))
-    if row.get("date") and (problem := _date_problem(row["date"].date())):
+    if row.get("date") and (problem := services.date_problem(row["date"].date())):
         problems.append(("date", problem))
-    method = PaymentMethod.objects.filter(pk=row["method_id"], is_active=True).exists()
-    if not method:
+    if row.get("method_id") is not None and row["method_id"] not in data["active_methods"]:
         problems.append(("method_id", _("this payment method is no longer in use")))
     targets = row.get("applies_to") or []
     if kind == PaymentKind.REFUND:
-        if len(targets) != 1 or not (
-            targets[0] in data["file_payments"] or _lookup(data["payments"], data["own_payments"], targets[0])
-        ):
+        if len(targets) != 1 or not (targets[0] in data["file_payments"] or data["payments"].get(targets[0])):
             problems.append(("applies_to", _("a refund applies to exactly one receipt's Payment ID")))
     else:
         try:
@@ -313,12 +267,12 @@ def payments_check(row, ctx) -> list:
             problems.append(("applies_to", str(error)))
             applied = {}
         for sale_id in applied:
-            if sale_id not in data["file_sales"] and not _lookup(data["sales"], data["own_sales"], sale_id):
+            if sale_id not in data["file_sales"] and not data["sales"].get(sale_id):
                 problems.append(("applies_to", _("no sale with ID %(id)s") % {"id": sale_id}))
         amounts = [a for a in applied.values() if a is not None]
         if amounts and sum(amounts) > row["amount"]:
             problems.append(("applies_to", _("the amounts applied add up to more than the payment")))
-    existing = _lookup(data["payments"], data["own_payments"], row["payment_id"])
+    existing = data["payments"].get(row["payment_id"])
     if existing is not None and not _same_payment(existing, row, kind, ctx, data):
         problems.append(
             ("payment_id", _("payments are never changed once recorded: record a refund, or use a new Payment ID"))
@@ -341,19 +295,19 @@ def payments_write(rows, ctx):
     data = ctx.data["ledger"]
     methods = PaymentMethod.objects.in_bulk([row["method_id"] for row in rows])
     for row in sorted(rows, key=lambda r: r["date"]):
-        known = _lookup(data["payments"], data["own_payments"], row["payment_id"])
+        known = data["payments"].get(row["payment_id"])
         if known is not None:
             if known.external_id != row["payment_id"]:
                 Payment.objects.filter(pk=known.pk).update(external_id=row["payment_id"])
                 known.external_id = row["payment_id"]
-                data["payments"][row["payment_id"]] = known
+                data["payments"].add(row["payment_id"], known)
             ctx.count("payments", "unchanged")
             continue
         customer = Customer.objects.get(pk=_customer_pk(ctx, data, row["customer_id"]))
         kind = row.get("kind") or PaymentKind.RECEIPT
         try:
             if kind == PaymentKind.REFUND:
-                receipt = _lookup(data["payments"], data["own_payments"], row["applies_to"][0])
+                receipt = data["payments"].get(row["applies_to"][0])
                 payment = services.refund_record(
                     receipt=receipt,
                     paid_at=_aware(row["date"]),
@@ -376,7 +330,7 @@ def payments_write(rows, ctx):
             raise ImportWriteError("payments", row["payment_id"], "", " ".join(error.messages)) from error
         Payment.objects.filter(pk=payment.pk).update(external_id=row["payment_id"])
         payment.external_id = row["payment_id"]
-        data["payments"][row["payment_id"]] = payment
+        data["payments"].add(row["payment_id"], payment)
         data["touched"].add(customer.pk)
         ctx.count("payments", "created")
 
@@ -407,7 +361,7 @@ def _allocations(customer, row, data):
     applied = split_targets(row.get("applies_to") or [])
     if not applied:
         return None
-    pks = {sale_id: _lookup(data["sales"], data["own_sales"], sale_id)[0] for sale_id in applied}
+    pks = {sale_id: data["sales"].get(sale_id)[0] for sale_id in applied}
     if all(amount is not None for amount in applied.values()):
         return {pks[sale_id]: amount for sale_id, amount in applied.items()}
     items = [item for item in selectors.open_items(customer=customer) if item.sale_id in set(pks.values())]
@@ -437,12 +391,12 @@ def payments_finish(ctx):
 
 def sale_exists(row, ctx) -> bool:
     data = ctx.data["ledger"]
-    return _lookup(data["sales"], data["own_sales"], row["sale_id"]) is not None
+    return data["sales"].get(row["sale_id"]) is not None
 
 
 def payment_exists(row, ctx) -> bool:
     data = ctx.data["ledger"]
-    return _lookup(data["payments"], data["own_payments"], row["payment_id"]) is not None
+    return data["payments"].get(row["payment_id"]) is not None
 
 
 SALES_SHEET = ImportSheet(

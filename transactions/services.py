@@ -22,7 +22,6 @@ from . import calculations, selectors
 from .choices import PaymentKind
 from .models import Allocation, Payment, PaymentMethod, Sale
 
-EARLIEST_DATE = datetime.date(2000, 1, 1)
 DELETE_WINDOW = datetime.timedelta(days=1)
 
 
@@ -30,14 +29,20 @@ def _lock_customer(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer.pk)
 
 
+def date_problem(day: datetime.date) -> str | None:
+    """Why a record may not carry this date (calculations.date_out_of_range), in words; None if fine.
+    Every write of a dated record (sales, payments, costs, imports) asks this."""
+    reason = calculations.date_out_of_range(day, timezone.localdate())
+    if reason == "future":
+        return _("The date cannot be in the future.")
+    if reason == "past":
+        return _("The date is too far in the past.")
+    return None
+
+
 def _check_date(value: datetime.datetime, field: str) -> None:
-    """Dates may not lie before 2000 or after tomorrow (a typo in the year, most likely)."""
-    day = calculations.local_date(value)
-    today = timezone.localdate()
-    if day > today + datetime.timedelta(days=1):
-        raise ValidationError({field: _("The date cannot be in the future.")})
-    if day < EARLIEST_DATE:
-        raise ValidationError({field: _("The date is too far in the past.")})
+    if problem := date_problem(calculations.local_date(value)):
+        raise ValidationError({field: problem})
 
 
 def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:

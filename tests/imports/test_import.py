@@ -869,3 +869,27 @@ def test_a_dry_run_says_what_it_would_create_and_what_is_already_there(people, t
         "payments": {"new": 0, "existing": 4},
         "costs": {"new": 0, "existing": 2},
     }
+
+
+def test_checking_rows_costs_the_same_queries_for_3_rows_as_for_30(people, tmp_path, count_queries):
+    """Lookups are read once per import: no query per row (a dry run checks every row)."""
+
+    def book(n):
+        customers = [
+            {"customer_id": f"C{i}", "name": f"Customer {i}", "team": "East", "industry": "Retail", "type": "老客户"}
+            for i in range(n)
+        ]
+        sales = [
+            {"sale_id": f"S{i}", "customer_id": f"C{i}", "date": "2024-01-05", "product": "Pumps", "amount": 100}
+            for i in range(n)
+        ]
+        return write_book(
+            tmp_path / f"book{n}.xlsx",
+            {"客户 Customers": table(CUSTOMER_HEADERS, customers), "交易 Sales": table(SALE_HEADERS, sales)},
+        )
+
+    small, large = book(3), book(30)
+    run_import(small, user=people, dry_run=True)  # warm: permissions, content types
+    assert count_queries(lambda: run_import(large, user=people, dry_run=True)) == count_queries(
+        lambda: run_import(small, user=people, dry_run=True)
+    )
