@@ -1,10 +1,10 @@
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from custnotes.fields import recorded_by_field
 from custnotes.identity import import_id_field
 from custnotes.money import money_field
 from customers.models import Customer
@@ -44,14 +44,7 @@ class CostEntry(models.Model):
     date = models.DateField(_("date"), db_index=True)
     external_id = import_id_field()
     note = models.CharField(_("memo"), max_length=300, blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    author = recorded_by_field()
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -85,14 +78,7 @@ class Campaign(models.Model):
     )
     targets = models.ManyToManyField(Customer, related_name="campaigns", blank=True, verbose_name=_("target customers"))
     note = models.CharField(_("memo"), max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    created_by = recorded_by_field()
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

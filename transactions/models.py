@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from custnotes.fields import recorded_by_field
 from custnotes.identity import import_id_field
 from custnotes.money import money_field
 from customers.models import Customer
@@ -67,13 +68,7 @@ class Sale(models.Model):
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    created_by = recorded_by_field()
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -125,13 +120,7 @@ class Payment(models.Model):
     )
     external_id = import_id_field()
     note = models.CharField(_("memo"), max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    created_by = recorded_by_field()
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

@@ -1,9 +1,8 @@
 """Valuation pages: the report, re-scoring with progress, one customer's re-score, the holdout check."""
 
-from collections import Counter
-
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -55,9 +54,9 @@ class ValuationReportView(PermissionRequiredMixin, FilteredTableView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = self.object_list
-        counts = Counter(rows.values_list("segment", flat=True))
+        counts = dict(rows.values("segment").annotate(n=Count("pk")).order_by().values_list("segment", "n"))
         segments = [(Segment(key).label, counts.get(key, 0)) for key in Segment.values]
-        tiers = Counter(rows.values_list("tier", flat=True))
+        tiers = dict(rows.values("tier").annotate(n=Count("pk")).order_by().values_list("tier", "n"))
         context.update(
             run=self.run,
             running=ValuationRun.objects.filter(status="running").order_by("-started_at").first(),
