@@ -34,7 +34,7 @@ def date_problem(day: datetime.date) -> str | None:
     Every write of a dated record (sales, payments, costs, imports) asks this."""
     reason = calculations.date_out_of_range(day, timezone.localdate())
     if reason == "future":
-        return _("The date cannot be in the future.")
+        return _("The date cannot be later than tomorrow.")
     if reason == "past":
         return _("The date is too far in the past.")
     return None
