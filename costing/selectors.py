@@ -182,3 +182,37 @@ def revenue_in_period(*, customers, start: datetime.date, end: datetime.date) ->
         .order_by()
         .values_list("customer_id", "total")
     )
+
+
+def profitability(
+    *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date
+) -> tuple[list, ProfitAndLoss]:
+    """The profitability report: one row per customer (a dict of its figures) and the totals, which
+    are the sum of the rows' P&Ls."""
+    customers = customers.select_related("team", "industry")
+    pnl = pnl_by_customer(customers=customers, start=start, end=end)
+    rows, totals = [], ProfitAndLoss()
+    for customer in customers:
+        figures = pnl.get(customer.pk, ProfitAndLoss())
+        totals += figures
+        rows.append(_row(customer, figures))
+    return rows, totals
+
+
+def _row(customer, figures: ProfitAndLoss) -> dict:
+    return {
+        "pk": customer.pk,
+        "name": customer.name,
+        "team": customer.team.name,
+        "industry": str(customer.industry or ""),
+        "customer_type": customer.get_customer_type_display(),
+        "revenue": figures.revenue,
+        "cost_of_goods": figures.cost_of_goods,
+        "gross_margin": figures.gross_margin,
+        "payment_fees": figures.payment_fees,
+        "marketing_cost": figures.marketing_cost,
+        "service_cost": figures.service_cost,
+        "contribution_profit": figures.contribution_profit,
+        "margin_pct": figures.margin_pct,
+        "marketing_roi": figures.marketing_roi,
+    }

@@ -1,8 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from custnotes.money import format_money
-from custnotes.tables import MoneyColumn, PercentColumn, format_percent
+from custnotes.tables import MoneyColumn, PercentColumn, TotalsTable, format_percent, money_total, percent_total
 
 from .calculations import campaign_roi
 from .models import Campaign, CostEntry
@@ -27,11 +26,7 @@ class CostEntryTable(tables.Table):
         return str(record.category.get_family_display())
 
 
-def _total(table, bound_column):
-    return format_money(getattr(table.totals, bound_column.name, None)) if table.totals else ""
-
-
-class ProfitabilityTable(tables.Table):
+class ProfitabilityTable(TotalsTable):
     """One row per customer over the chosen window; every figure sortable; totals = sum of rows."""
 
     name = tables.Column(
@@ -40,20 +35,20 @@ class ProfitabilityTable(tables.Table):
     team = tables.Column(verbose_name=_("team"))
     industry = tables.Column(verbose_name=_("industry"))
     customer_type = tables.Column(verbose_name=_("customer type"))
-    revenue = MoneyColumn(verbose_name=_("revenue"), footer=_total)
-    cost_of_goods = MoneyColumn(verbose_name=_("cost of goods"), footer=_total)
-    gross_margin = MoneyColumn(verbose_name=_("gross margin"), footer=_total)
-    payment_fees = MoneyColumn(verbose_name=_("payment fees"), footer=_total)
-    marketing_cost = MoneyColumn(verbose_name=_("marketing cost"), footer=_total)
-    service_cost = MoneyColumn(verbose_name=_("service cost"), footer=_total)
-    contribution_profit = MoneyColumn(verbose_name=_("contribution profit"), footer=_total)
+    revenue = MoneyColumn(verbose_name=_("revenue"), footer=money_total)
+    cost_of_goods = MoneyColumn(verbose_name=_("cost of goods"), footer=money_total)
+    gross_margin = MoneyColumn(verbose_name=_("gross margin"), footer=money_total)
+    payment_fees = MoneyColumn(verbose_name=_("payment fees"), footer=money_total)
+    marketing_cost = MoneyColumn(verbose_name=_("marketing cost"), footer=money_total)
+    service_cost = MoneyColumn(verbose_name=_("service cost"), footer=money_total)
+    contribution_profit = MoneyColumn(verbose_name=_("contribution profit"), footer=money_total)
     margin_pct = PercentColumn(
         verbose_name=_("margin %"),
-        footer=lambda table: format_percent(getattr(table.totals, "margin_pct", None)),
+        footer=percent_total,
     )
     marketing_roi = PercentColumn(
         verbose_name=_("marketing ROI"),
-        footer=lambda table: format_percent(getattr(table.totals, "marketing_roi", None)),
+        footer=percent_total,
     )
 
     FIGURES = (
@@ -71,10 +66,6 @@ class ProfitabilityTable(tables.Table):
     class Meta:
         order_by = ("-contribution_profit",)
         empty_text = _("No customers match these filters.")
-
-    def __init__(self, *args, totals=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.totals = totals
 
 
 class CampaignTable(tables.Table):

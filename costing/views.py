@@ -10,14 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
-from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.forms import add_errors
 from custnotes.views import FilteredTableView, ReportPageMixin
 from customers.selectors import customer_list
 from customers.views import CustomerScopedMixin
 
 from . import selectors, services
-from .calculations import ProfitAndLoss
 from .choices import CostFamily
 from .filtersets import CampaignFilterSet, CostEntryFilterSet, ProfitabilityFilterSet
 from .forms import CampaignForm, CostEntryForm, WindowForm
@@ -72,19 +70,12 @@ class ProfitabilityReportView(PermissionRequiredMixin, ReportPageMixin, Template
         filterset = ProfitabilityFilterSet(
             request.GET or None, queryset=customer_list(user=request.user), user=request.user
         )
-        customers = filterset.qs.select_related("team", "industry")
-        pnl = selectors.pnl_by_customer(customers=customers, start=start, end=end)
-        rows, totals = [], ProfitAndLoss()
-        for customer in customers:
-            figures = pnl.get(customer.pk, ProfitAndLoss())
-            totals += figures
-            rows.append(_row(customer, figures))
+        rows, totals = selectors.profitability(customers=filterset.qs, start=start, end=end)
         table = ProfitabilityTable(rows, totals=totals)
         if request.GET.get("export") == "xlsx":
-            table.order_by = request.GET.get("sort") or table.order_by
-            totals_row = [str(_("Total")), "", "", ""] + [getattr(totals, name) for name in ProfitabilityTable.FIGURES]
-            workbook = table_to_workbook(table, str(_("Profitability")), extra_rows=[totals_row])
-            return workbook_response(workbook, f"profitability-{start.isoformat()}-{end.isoformat()}.xlsx")
+            return self.report_export(
+                table, _("Profitability"), f"profitability-{start.isoformat()}-{end.isoformat()}.xlsx"
+            )
         return self.report_response(
             table,
             filter=filterset,
@@ -94,25 +85,6 @@ class ProfitabilityReportView(PermissionRequiredMixin, ReportPageMixin, Template
             totals=totals,
             title=_("Profitability"),
         )
-
-
-def _row(customer, figures: ProfitAndLoss) -> dict:
-    return {
-        "pk": customer.pk,
-        "name": customer.name,
-        "team": customer.team.name,
-        "industry": str(customer.industry or ""),
-        "customer_type": customer.get_customer_type_display(),
-        "revenue": figures.revenue,
-        "cost_of_goods": figures.cost_of_goods,
-        "gross_margin": figures.gross_margin,
-        "payment_fees": figures.payment_fees,
-        "marketing_cost": figures.marketing_cost,
-        "service_cost": figures.service_cost,
-        "contribution_profit": figures.contribution_profit,
-        "margin_pct": figures.margin_pct,
-        "marketing_roi": figures.marketing_roi,
-    }
 
 
 class CampaignListView(PermissionRequiredMixin, FilteredTableView):

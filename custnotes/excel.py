@@ -90,15 +90,15 @@ def workbook_response(workbook: Workbook, filename: str) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
-def table_to_workbook(table, title: str, extra_rows: Iterable[Sequence] = ()) -> Workbook:
+def table_to_workbook(table, title: str) -> Workbook:
     """Every row and every column of a django-tables2 table (not just the page shown) as one sheet,
-    then `extra_rows` (a totals row, say)."""
+    then the table's totals row when it has totals (see custnotes.tables.TotalsTable)."""
     workbook = new_workbook()
     values = table.as_values()
     headers = next(values)
     sheet = SheetWriter(workbook, title, headers)
     for row in values:
         sheet.append(row)
-    for row in extra_rows:
-        sheet.append(row)
+    if getattr(table, "totals", None) is not None:
+        sheet.append(table.totals_row())
     return workbook

@@ -1,8 +1,10 @@
 """Columns shared by every app's tables."""
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
 
 from custnotes.money import format_money
 
@@ -56,3 +58,36 @@ class PercentColumn(tables.Column):
 
     def value(self, value):
         return value
+
+
+class TotalsTable(tables.Table):
+    """A table whose footer shows totals. `totals` gives each figure column's total by the column's
+    name: a mapping, or an object with the totals as attributes. The page's footer and the export's
+    last row both read it, so they cannot disagree."""
+
+    def __init__(self, *args, totals=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.totals = totals
+
+    def total(self, name: str):
+        if self.totals is None:
+            return None
+        if isinstance(self.totals, Mapping):
+            return self.totals.get(name)
+        return getattr(self.totals, name, None)
+
+    def totals_row(self) -> list:
+        """The totals as one more export row, aligned with `as_values()`: "Total", then each
+        exported column's total (empty where a column has none)."""
+        columns = [column for column in self.columns.iterall() if not column.column.exclude_from_export]
+        return [str(_("Total"))] + [self.total(column.name) for column in columns[1:]]
+
+
+def money_total(table: TotalsTable, bound_column) -> str:
+    """A footer: the column's total as money."""
+    return format_money(table.total(bound_column.name))
+
+
+def percent_total(table: TotalsTable, bound_column) -> str:
+    """A footer: the column's total as a percentage."""
+    return format_percent(table.total(bound_column.name))

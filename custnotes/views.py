@@ -32,9 +32,13 @@ def export_query(request) -> str:
 
 class ReportPageMixin:
     """A report page built from rows the view computes (aggregates, not a queryset): paginate the
-    table, link its export, render."""
+    table, link its export, render; or export every row in the order the page is sorted by."""
 
     report_per_page = 50
+
+    def report_export(self, table, title, filename: str):
+        table.order_by = self.request.GET.get("sort") or table.order_by
+        return workbook_response(table_to_workbook(table, str(title)), filename)
 
     def report_response(self, table, **context):
         RequestConfig(self.request, paginate={"per_page": self.report_per_page}).configure(table)

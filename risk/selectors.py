@@ -66,3 +66,18 @@ def industry_risks(*, run) -> QuerySet[IndustryRisk]:
     if run is None:
         return IndustryRisk.objects.none()
     return IndustryRisk.objects.filter(run=run).select_related("industry").order_by("-t12m_revenue")
+
+
+def top_overdue_debtors(*, assessments: QuerySet[CreditAssessment], limit: int) -> list[CreditAssessment]:
+    """The customers with the most money more than 30 days past due, oldest money first."""
+    return list(
+        assessments.filter(open_total__gt=0)
+        .exclude(d31_60=0, d61_90=0, over_90=0)
+        .order_by("-over_90", "-d61_90", "-d31_60")[:limit]
+    )
+
+
+def concentration(*, assessments: QuerySet[CreditAssessment], limit: int) -> tuple[list[CreditAssessment], object]:
+    """The customers with the largest shares of portfolio revenue, and the share of all the others."""
+    shares = list(assessments.filter(concentration_share__isnull=False).order_by("-concentration_share")[:limit])
+    return shares, 1 - sum((s.concentration_share for s in shares), 0)

@@ -83,28 +83,17 @@ class RiskDashboardView(PermissionRequiredMixin, TemplateView):
         user = request.user
         run = latest_run()
         assessments = selectors.assessment_list(user=user, run=run)
-        debtors = (
-            assessments.filter(open_total__gt=0)
-            .exclude(d31_60=0, d61_90=0, over_90=0)
-            .order_by("-over_90", "-d61_90", "-d31_60")[:TOP_DEBTORS]
-        )
-        debtor_table = DebtorTable(list(debtors))
+        debtor_table = DebtorTable(selectors.top_overdue_debtors(assessments=assessments, limit=TOP_DEBTORS))
         if request.GET.get("export") == "debtors":
             return workbook_response(
                 table_to_workbook(debtor_table, str(_("Top overdue debtors"))), "overdue-debtors.xlsx"
             )
         counts = selectors.alert_counts(user=user)
         kinds = [
-            (
-                kind.label,
-                [counts.get((kind.value, level.value), 0) for level in (Level.HIGH, Level.MEDIUM, Level.LOW)],
-            )
+            (kind.label, [counts.get((kind.value, level.value), 0) for level in (Level.HIGH, Level.MEDIUM, Level.LOW)])
             for kind in AlertKind
         ]
-        shares = list(
-            assessments.filter(concentration_share__isnull=False).order_by("-concentration_share")[:TOP_CONCENTRATION]
-        )
-        top_total = sum((s.concentration_share for s in shares), 0)
+        shares, others = selectors.concentration(assessments=assessments, limit=TOP_CONCENTRATION)
         chart = {
             "type": "bar",
             "labels": [s.customer.name for s in shares] + ([str(_("all others"))] if shares else []),
@@ -112,7 +101,7 @@ class RiskDashboardView(PermissionRequiredMixin, TemplateView):
                 {
                     "label": str(_("share of T12M revenue (%)")),
                     "data": [str(round(s.concentration_share * 100, 1)) for s in shares]
-                    + ([str(round((1 - top_total) * 100, 1))] if shares else []),
+                    + ([str(round(others * 100, 1))] if shares else []),
                     "color": "#6f42c1",
                 }
             ],

@@ -271,3 +271,13 @@ def credit_history(*, as_of: datetime.date, customer_ids=None) -> dict[int, dict
 def open_receivables(*, customer: Customer) -> Decimal:
     """What the customer owes now (all sales and allocations to date)."""
     return sum((item.open_amount for item in open_items(customer=customer)), ZERO)
+
+
+AGING_FIGURES = ("open_total", "not_due", "d1_30", "d31_60", "d61_90", "over_90")
+
+
+def aging_report(*, user, as_of: datetime.date, customers: QuerySet[Customer] | None = None) -> tuple[list, dict]:
+    """The aging report's rows and its totals, which are the sums of the rows to the fen."""
+    rows = list(receivables_aging(user=user, as_of=as_of, customers=customers))
+    totals = {key: sum((row[key] for row in rows), ZERO) for key in AGING_FIGURES}
+    return rows, totals

@@ -1,8 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from custnotes.money import format_money
-from custnotes.tables import MoneyColumn
+from custnotes.tables import MoneyColumn, TotalsTable, money_total
 
 from .models import Payment, PaymentMethod, Sale
 
@@ -92,11 +91,7 @@ class PaymentTable(tables.Table):
         empty_text = _("No payments match these filters.")
 
 
-def _total_footer(table, bound_column):
-    return format_money(table.totals.get(bound_column.name)) if table.totals else ""
-
-
-class AgingTable(tables.Table):
+class AgingTable(TotalsTable):
     """One row per customer: open receivables by bucket. Footer totals are the sums of all rows."""
 
     customer__name = tables.Column(
@@ -105,21 +100,17 @@ class AgingTable(tables.Table):
         footer=_("Total"),
     )
     customer__team__name = tables.Column(verbose_name=_("team"))
-    open_total = MoneyColumn(verbose_name=_("open receivables"), footer=_total_footer)
-    not_due = MoneyColumn(verbose_name=_("Not yet due"), footer=_total_footer)
-    d1_30 = MoneyColumn(verbose_name=_("1–30 days"), footer=_total_footer)
-    d31_60 = MoneyColumn(verbose_name=_("31–60 days"), footer=_total_footer)
-    d61_90 = MoneyColumn(verbose_name=_("61–90 days"), footer=_total_footer)
-    over_90 = MoneyColumn(verbose_name=_("Over 90 days"), footer=_total_footer)
+    open_total = MoneyColumn(verbose_name=_("open receivables"), footer=money_total)
+    not_due = MoneyColumn(verbose_name=_("Not yet due"), footer=money_total)
+    d1_30 = MoneyColumn(verbose_name=_("1–30 days"), footer=money_total)
+    d31_60 = MoneyColumn(verbose_name=_("31–60 days"), footer=money_total)
+    d61_90 = MoneyColumn(verbose_name=_("61–90 days"), footer=money_total)
+    over_90 = MoneyColumn(verbose_name=_("Over 90 days"), footer=money_total)
     customer__credit_limit = MoneyColumn(verbose_name=_("credit limit"))
 
     class Meta:
         order_by = ("-open_total",)
         empty_text = _("No open receivables on this date.")
-
-    def __init__(self, *args, totals=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.totals = totals or {}
 
 
 class PaymentMethodTable(tables.Table):

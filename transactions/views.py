@@ -12,7 +12,6 @@ from django.views.generic import FormView, TemplateView
 
 from custnotes.excel import SheetWriter, new_workbook, workbook_response
 from custnotes.forms import AsOfForm, add_errors
-from custnotes.money import ZERO
 from custnotes.registry import registry
 from custnotes.views import FilteredTableView, ReportPageMixin
 from customers.selectors import customer_list
@@ -23,9 +22,6 @@ from .filtersets import AgingFilterSet, PaymentFilterSet, PaymentMethodFilterSet
 from .forms import PaymentForm, PaymentMethodForm, RefundForm, SaleForm, VoidForm
 from .models import PaymentMethod
 from .tables import AgingTable, PaymentMethodTable, PaymentTable, SaleTable
-
-BUCKETS = ("open_total", "not_due", "d1_30", "d31_60", "d61_90", "over_90")
-
 
 # --- lists --------------------------------------------------------------------------------------
 
@@ -84,25 +80,13 @@ class AgingReportView(PermissionRequiredMixin, ReportPageMixin, TemplateView):
         as_of_form = AsOfForm(request.GET or None)
         as_of = as_of_form.as_of_date()
         filterset = AgingFilterSet(request.GET or None, queryset=customer_list(user=request.user), user=request.user)
-        rows = list(selectors.receivables_aging(user=request.user, as_of=as_of, customers=filterset.qs))
-        totals = {key: sum((row[key] for row in rows), ZERO) for key in BUCKETS}
+        rows, totals = selectors.aging_report(user=request.user, as_of=as_of, customers=filterset.qs)
         table = AgingTable(rows, totals=totals)
         if request.GET.get("export") == "xlsx":
-            return self.export(table, rows, totals, as_of)
+            return self.report_export(table, _("Receivables aging"), f"aging-{as_of.isoformat()}.xlsx")
         return self.report_response(
             table, filter=filterset, as_of_form=as_of_form, as_of=as_of, totals=totals, title=_("Receivables aging")
         )
-
-    def export(self, table, rows, totals, as_of):
-        workbook = new_workbook()
-        columns = [c for c in table.columns if c.name != "customer__credit_limit"] + [
-            table.columns["customer__credit_limit"]
-        ]
-        sheet = SheetWriter(workbook, str(_("Receivables aging")), [str(c.header) for c in columns])
-        for row in rows:
-            sheet.append([row[c.name] for c in columns])
-        sheet.append([str(_("Total")), ""] + [totals[c.name] for c in columns[2:-1]] + [""])
-        return workbook_response(workbook, f"aging-{as_of.isoformat()}.xlsx")
 
 
 # --- sales --------------------------------------------------------------------------------------

@@ -226,3 +226,26 @@ def test_type_history_shows_on_the_notebook(client_for, sales_user, east_custome
     record_sale(east_customer, "50.00")
     page = client_for(sales_user).get(reverse("customers:detail", args=[east_customer.pk])).content.decode()
     assert "潜在客户 → 新客户" in page
+
+
+def test_aging_report_exports_its_rows_and_a_totals_row(client_for, finance_user, team_east):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    a = CustomerFactory(team=team_east, name="A")
+    b = CustomerFactory(team=team_east, name="B")
+    record_sale(a, "100.10", days_ago=40, due_in=30)  # 10 days past due
+    record_sale(b, "0.33", days_ago=200, due_in=30)  # 170 days past due
+    response = client_for(finance_user).get(reverse("transactions:aging"), {"export": "xlsx"})
+    rows = list(load_workbook(BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True))
+    header, *body, total = rows
+    assert [r[0] for r in body] == ["A", "B"]
+    figures = dict(zip(header, total, strict=True))
+    assert total[0] == "合计"
+    assert figures["应收余额"] == 100.43  # 100.10 + 0.33
+    assert figures["1–30 天"] == 100.1
+    assert figures["90 天以上"] == 0.33
+    by_oldest = client_for(finance_user).get(reverse("transactions:aging"), {"export": "xlsx", "sort": "-over_90"})
+    rows = list(load_workbook(BytesIO(b"".join(by_oldest.streaming_content))).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:-1]] == ["B", "A"]  # the export keeps the page's sort
