@@ -7,8 +7,8 @@ from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_ch
 from transactions.imports import _customer_known, _customer_pk, _customers, _unknown_customer
 from transactions.services import date_problem
 
-from .choices import CostFamily
 from .models import CostCategory, CostEntry
+from .services import category_problem
 
 
 def _category_choices():
@@ -43,7 +43,6 @@ def prepare(ctx):
     data["costs"] = RecordIndex.of(CostEntry.objects.all())
     data["categories"] = {c.pk: c for c in CostCategory.objects.all()}
     data["may_cost"] = ctx.user.has_perm("costing.add_costentry")
-    data["may_market"] = ctx.user.has_perm("costing.add_marketing_cost")
 
 
 def check(row, ctx) -> list:
@@ -58,10 +57,8 @@ def check(row, ctx) -> list:
     if row.get("date") and (problem := date_problem(row["date"])):
         problems.append(("date", problem))
     category = data["categories"].get(row["category_id"])
-    if category is not None and not category.is_active:
-        problems.append(("category_id", _("this category is no longer in use")))
-    if category is not None and category.family == CostFamily.MARKETING and not data["may_market"]:
-        problems.append(("category_id", _("only Finance, Manager and Admin record marketing costs")))
+    if category is not None and (problem := category_problem(category, ctx.user)):
+        problems.append(("category_id", problem))
     return problems
 
 

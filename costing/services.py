@@ -18,6 +18,16 @@ from .models import Campaign, CampaignAllocation, CostCategory, CostEntry
 
 
 @transaction.atomic
+def category_problem(category: CostCategory, user=None) -> str | None:
+    """Why this category may not be booked (by this user, when one is given), in words; None if it may.
+    Entering a cost on the page and importing one both ask this."""
+    if not category.is_active:
+        return _("This category is no longer in use.")
+    if user is not None and category.family == CostFamily.MARKETING and not user.has_perm("costing.add_marketing_cost"):
+        return _("Only Finance, Manager and Admin record marketing costs.")
+    return None
+
+
 def cost_entry_record(
     *,
     customer: Customer,
@@ -32,8 +42,8 @@ def cost_entry_record(
         raise ValidationError({"amount": _("The amount must be greater than zero.")})
     if problem := date_problem(date):
         raise ValidationError({"date": problem})
-    if not category.is_active:
-        raise ValidationError({"category": _("This category is no longer in use.")})
+    if problem := category_problem(category, author):
+        raise ValidationError({"category": problem})
     entry = CostEntry(customer=customer, category=category, amount=amount, date=date, note=note.strip(), author=author)
     entry.full_clean()
     entry.save()

@@ -16,7 +16,6 @@ from customers.selectors import customer_list
 from customers.views import CustomerScopedMixin
 
 from . import selectors, services
-from .choices import CostFamily
 from .filtersets import CampaignFilterSet, CostEntryFilterSet, ProfitabilityFilterSet
 from .forms import CampaignForm, CostEntryForm, WindowForm
 from .tables import CampaignTable, CostEntryTable, ProfitabilityTable
@@ -45,10 +44,6 @@ class CostEntryCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
-        category = form.cleaned_data["category"]
-        if category.family == CostFamily.MARKETING and not self.request.user.has_perm("costing.add_marketing_cost"):
-            form.add_error("category", _("Only Finance, Manager and Admin record marketing costs."))
-            return self.form_invalid(form)
         try:
             services.cost_entry_record(customer=self.customer, author=self.request.user, **form.cleaned_data)
         except ValidationError as error:

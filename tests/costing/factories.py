@@ -8,9 +8,12 @@ so that their rules (positive amounts, marketing-only campaigns, exact allocatio
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
+
 from costing import services
 from costing.choices import AllocationRule
 from costing.models import CostCategory
+from custnotes import roles
 from tests.customers.factories import UserFactory
 from tests.transactions.factories import PaymentMethodFactory, at, day, record_payment, record_sale
 
@@ -41,8 +44,11 @@ def card():
 
 
 def clerk():
-    """The user who records costs and campaigns when a test does not care who."""
-    return UserFactory(username="cost-clerk")
+    """The user who records costs and campaigns when a test does not care who: in Finance, so they may
+    book every category."""
+    user = UserFactory(username="cost-clerk")
+    user.groups.add(Group.objects.get(name=roles.FINANCE))
+    return user
 
 
 def cost(customer, amount, when=0, *, category_name="Repairs", note="", author=None):

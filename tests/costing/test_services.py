@@ -222,3 +222,11 @@ def test_campaign_can_be_saved_without_a_user(three):
     )
     assert c.created_by is None
     assert sum(shares(c).values()) == D("30.00")
+
+
+def test_cost_entry_refuses_a_marketing_cost_from_someone_who_may_not_book_one(east_customer, sales_user, finance_user):
+    with pytest.raises(ValidationError) as error:
+        cost(east_customer, "10.00", -1, category_name="Advertising", author=sales_user)
+    assert "category" in error.value.message_dict
+    assert not CostEntry.objects.exists()
+    assert cost(east_customer, "10.00", -1, category_name="Advertising", author=finance_user).amount == D("10.00")

@@ -893,3 +893,21 @@ def test_checking_rows_costs_the_same_queries_for_3_rows_as_for_30(people, tmp_p
     assert count_queries(lambda: run_import(large, user=people, dry_run=True)) == count_queries(
         lambda: run_import(small, user=people, dry_run=True)
     )
+
+
+def test_only_finance_manager_and_admin_import_marketing_costs(people, sales_user, team_east, tmp_path):
+    """The import asks the same rule as the cost form (costing.services.category_problem)."""
+    customer = CustomerFactory(name="East Co", team=team_east, external_id="E1")
+    costs = [
+        {"cost_id": "K1", "customer_id": "E1", "date": "2024-01-20", "category": "Advertising", "amount": 80},
+        {"cost_id": "K2", "customer_id": "E1", "date": "2024-01-21", "category": "Repairs", "amount": 50},
+    ]
+    book = write_book(tmp_path / "costs.xlsx", {"成本 Costs": table(COST_HEADERS, costs)})
+    with translation.override("en"):
+        result = run_import(book, user=sales_user)
+    assert [(row, message) for _sheet, row, _column, message in rows(result)] == [
+        (2, "Only Finance, Manager and Admin record marketing costs.")
+    ]
+    assert not CostEntry.objects.exists()
+    run_import(book, user=people)  # Finance may
+    assert sorted(CostEntry.objects.filter(customer=customer).values_list("amount", flat=True)) == [50, 80]
