@@ -273,7 +273,7 @@ def open_receivables(*, customer: Customer) -> Decimal:
     return sum((item.open_amount for item in open_items(customer=customer)), ZERO)
 
 
-AGING_FIGURES = ("open_total", "not_due", "d1_30", "d31_60", "d61_90", "over_90")
+AGING_FIGURES = ("open_total", *AgingBucket.values)  # the figures of a receivables_aging() row
 
 
 def aging_report(*, user, as_of: datetime.date, customers: QuerySet[Customer] | None = None) -> tuple[list, dict]:

@@ -2,7 +2,10 @@
 the sales and payments sheets."""
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
+from custnotes.excel import SheetWriter, new_workbook
 from custnotes.identity import exported_id
 from custnotes.money import ZERO
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
@@ -23,7 +26,6 @@ COLUMNS = (
     SummaryColumn("dso", "应收账款周转天数", "DSO", 36, "days"),
     SummaryColumn("overdue", "逾期金额", "Overdue", 37, "money", export=False),
 )
-BUCKETS = ("open_total", "not_due", "d1_30", "d31_60", "d61_90", "over_90")
 
 
 def summary(*, customers, as_of):
@@ -46,7 +48,7 @@ def summary(*, customers, as_of):
     result = {}
     for customer_id in ids:
         row = aging.get(customer_id, {})
-        values = {key: row.get(key, ZERO) for key in BUCKETS}
+        values = {key: row.get(key, ZERO) for key in selectors.AGING_FIGURES}
         values["t12m_purchases"] = counts.get(customer_id, 0)
         values["overdue"] = values["open_total"] - values["not_due"]
         values["dso"] = calculations.dso(
@@ -152,3 +154,22 @@ def payments_rows(*, customers, as_of):
 PROVIDER = SummaryProvider("transactions", COLUMNS, summary, order=20)
 SALES_SHEET = SheetSpec("sales", "交易 Sales", SALES_HEADERS, sales_rows, order=20)
 PAYMENTS_SHEET = SheetSpec("payments", "收款 Payments", PAYMENTS_HEADERS, payments_rows, order=21)
+
+
+def statement_workbook(*, customer: Customer, as_of) -> Workbook:
+    """The customer's statement of account as of a date: every sale, receipt and refund with the
+    running balance (selectors.customer_ledger, as on the notebook), then the closing balance."""
+    ledger = selectors.customer_ledger(customer=customer, as_of=as_of)
+    workbook = new_workbook()
+    headers = [_("date"), _("kind"), _("reference"), _("description"), _("debit"), _("credit"), _("balance")]
+    sheet = SheetWriter(
+        workbook, str(_("Statement of account")), [str(h) for h in headers], widths=[12, 10, 14, 30, 14, 14, 14]
+    )
+    kinds = {"sale": _("Sale"), **{kind.value: kind.label for kind in PaymentKind}}
+    for line in ledger["lines"]:
+        kind = str(kinds[line.kind])
+        sheet.append(
+            [line.date, kind, line.reference, line.description, line.debit or None, line.credit or None, line.balance]
+        )
+    sheet.append([as_of, "", "", str(_("Balance")), None, None, ledger["balance"]])
+    return workbook

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
-from custnotes.excel import SheetWriter, new_workbook, workbook_response
+from custnotes.excel import workbook_response
 from custnotes.forms import AsOfForm, add_errors
 from custnotes.registry import registry
 from custnotes.views import FilteredTableView, ReportPageMixin
@@ -21,6 +21,7 @@ from . import selectors, services
 from .filtersets import AgingFilterSet, PaymentFilterSet, PaymentMethodFilterSet, SaleFilterSet
 from .forms import PaymentForm, PaymentMethodForm, RefundForm, SaleForm, VoidForm
 from .models import PaymentMethod
+from .sheets import statement_workbook
 from .tables import AgingTable, PaymentMethodTable, PaymentTable, SaleTable
 
 # --- lists --------------------------------------------------------------------------------------
@@ -259,37 +260,7 @@ class StatementExportView(PermissionRequiredMixin, CustomerScopedMixin, Template
 
     def get(self, request, *args, **kwargs):
         as_of = AsOfForm(request.GET or None).as_of_date()
-        ledger = selectors.customer_ledger(customer=self.customer, as_of=as_of)
-        workbook = new_workbook()
-        headers = [
-            _("date"),
-            _("kind"),
-            _("reference"),
-            _("description"),
-            _("debit"),
-            _("credit"),
-            _("balance"),
-        ]
-        sheet = SheetWriter(
-            workbook,
-            str(_("Statement of account")),
-            [str(h) for h in headers],
-            widths=[12, 10, 14, 30, 14, 14, 14],
-        )
-        kinds = {"sale": _("Sale"), "receipt": _("Receipt"), "refund": _("Refund")}
-        for line in ledger["lines"]:
-            sheet.append(
-                [
-                    line.date,
-                    str(kinds[line.kind]),
-                    line.reference,
-                    line.description,
-                    line.debit or None,
-                    line.credit or None,
-                    line.balance,
-                ]
-            )
-        sheet.append([as_of, "", "", str(_("Balance")), None, None, ledger["balance"]])
+        workbook = statement_workbook(customer=self.customer, as_of=as_of)
         return workbook_response(workbook, f"statement-{self.customer.pk}-{as_of.isoformat()}.xlsx")
 
 
