@@ -71,53 +71,32 @@ def monthly_series(*, customer: Customer, as_of: datetime.date, months: int = 12
     first = starts[0]
     series = {start: {"month": start, "revenue": ZERO, "costs": ZERO} for start in starts}
 
-    def add(rows, key):
+    def add(queryset, date_field: str, **totals):
+        """Add each month's sums of `totals` (series key -> amount field) from one grouped query."""
+        rows = (
+            queryset.annotate(month=TruncMonth(date_field))
+            .values("month")
+            .annotate(**{key: money_sum(field) for key, field in totals.items()})
+            .order_by()
+        )
         for row in rows:
             month = row["month"]
             month = month.date() if isinstance(month, datetime.datetime) else month
             if month in series:
-                series[month][key] += row["total"]
+                for key in totals:
+                    series[month][key] += row[key]
 
     sales = Sale.objects.filter(
         customer=customer, is_void=False, occurred_at__date__gte=first, occurred_at__date__lte=as_of
     )
-    add(
-        sales.annotate(month=TruncMonth("occurred_at")).values("month").annotate(total=money_sum("amount")).order_by(),
-        "revenue",
+    add(sales, "occurred_at", revenue="amount", costs="cost_of_goods")
+    payments = Payment.objects.filter(customer=customer, received_at__date__gte=first, received_at__date__lte=as_of)
+    add(payments, "received_at", costs="fee")
+    add(CostEntry.objects.filter(customer=customer, date__gte=first, date__lte=as_of), "date", costs="amount")
+    shares = CampaignAllocation.objects.filter(
+        customer=customer, campaign__starts_on__gte=first, campaign__starts_on__lte=as_of
     )
-    add(
-        sales.annotate(month=TruncMonth("occurred_at"))
-        .values("month")
-        .annotate(total=money_sum("cost_of_goods"))
-        .order_by(),
-        "costs",
-    )
-    add(
-        Payment.objects.filter(customer=customer, received_at__date__gte=first, received_at__date__lte=as_of)
-        .annotate(month=TruncMonth("received_at"))
-        .values("month")
-        .annotate(total=money_sum("fee"))
-        .order_by(),
-        "costs",
-    )
-    add(
-        CostEntry.objects.filter(customer=customer, date__gte=first, date__lte=as_of)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(total=money_sum("amount"))
-        .order_by(),
-        "costs",
-    )
-    add(
-        CampaignAllocation.objects.filter(
-            customer=customer, campaign__starts_on__gte=first, campaign__starts_on__lte=as_of
-        )
-        .annotate(month=TruncMonth("campaign__starts_on"))
-        .values("month")
-        .annotate(total=money_sum("amount"))
-        .order_by(),
-        "costs",
-    )
+    add(shares, "campaign__starts_on", costs="amount")
     return list(series.values())
 
 

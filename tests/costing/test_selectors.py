@@ -158,6 +158,11 @@ def test_monthly_series(book):
     ]
 
 
+def test_monthly_series_reads_each_source_once(book, count_queries):
+    """Sales (revenue and cost of goods together), fees, cost entries, campaign shares: four queries."""
+    assert count_queries(lambda: selectors.monthly_series(customer=book["a"], as_of=datetime.date(2025, 4, 15))) == 4
+
+
 def test_monthly_series_of_a_customer_with_nothing(book):
     series = selectors.monthly_series(customer=book["d"], as_of=datetime.date(2025, 4, 15))
     assert len(series) == 12
