@@ -249,3 +249,11 @@ def test_aging_report_exports_its_rows_and_a_totals_row(client_for, finance_user
     by_oldest = client_for(finance_user).get(reverse("transactions:aging"), {"export": "xlsx", "sort": "-over_90"})
     rows = list(load_workbook(BytesIO(b"".join(by_oldest.streaming_content))).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:-1]] == ["B", "A"]  # the export keeps the page's sort
+
+
+def test_notebook_shows_the_late_share_as_every_page_does(client_for, finance_user, east_customer):
+    record_sale(east_customer, "10.00", days_ago=60, due_in=30)  # unpaid 30 days past due: late
+    record_sale(east_customer, "10.00", days_ago=5)
+    record_sale(east_customer, "10.00", days_ago=5)
+    page = client_for(finance_user).get(reverse("customers:detail", args=[east_customer.pk])).content.decode()
+    assert "33.3 %" in page  # 1 of 3, to 0.1 like the risk pages (was rounded to 33 %)
