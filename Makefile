@@ -7,15 +7,30 @@ STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint fmt worker beat migrate messages install demo benchmark
+.PHONY: run test lint fmt worker beat migrate messages install demo benchmark lock
 
 install: $(STAMP) $(NPM_STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The exact versions CI tested, from the lock (requirements/dev.txt: runtime + development), every
+# download checked against its hash. A changed lock builds the environment afresh, so nothing that
+# the lock does not name stays installed.
+$(STAMP): requirements/dev.txt
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements/dev.txt
 	touch $(STAMP)
+
+## lock: re-resolve requirements/*.txt from pyproject.toml's ranges (after editing them);
+##       `make lock UPGRADE=1` moves every package to the newest version the ranges allow
+LOCK_VENV := .venv-lock
+PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) \
+		&& $(LOCK_VENV)/bin/python -m pip install --quiet pip-tools==7.6.2; }
+	$(PIP_COMPILE) -o requirements/base.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements/base.txt -o requirements/dev.txt pyproject.toml
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
