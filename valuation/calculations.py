@@ -32,6 +32,12 @@ GROWTH_FACTORS = {
 MIN_CUSTOMERS_BGNBD = 5  # fewer customers with a first purchase: no fit
 MIN_CUSTOMERS_GG = 3  # fewer customers with repeat purchases: no spend model
 LOG_BOUND = 20  # parameters are fitted in log space within e^-20 .. e^20
+# A fitted parameter, made scale-free (α by the mean T, v by the mean repeat value; r, a, b, p, q are
+# shapes already), beyond e^±10 (about 22,000 or 1/22,000) is not an estimate: the likelihood is flat
+# out there (a mixing distribution shrunk to a point, a shape run off to infinity), so where the
+# optimiser stops depends on its build and tolerances, not on the data. Real portfolios give shapes
+# of order 0.1 to 10 (CDNOW: r 0.24, a 0.79, b 2.43; p 6.25, q 3.74); such a fit gives no figures.
+IDENTIFIED_LOG = 10
 
 
 # --- the repeat-purchase summary ----------------------------------------------------------------
@@ -138,7 +144,7 @@ def _compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[BgNbdParams, float]:
     """Maximum-likelihood BG/NBD parameters and the total log-likelihood."""
-    scale = max(float(np.mean(T)), 1.0)
+    scale = _time_scale(T)
     (x, t_x, T), weights = _compress(x, t_x, T)
 
     def objective(log_params):
@@ -148,6 +154,26 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[BgNbdParam
 
     values, negative_ll = _fit(objective, [1.0, scale, 1.0, 1.0])
     return BgNbdParams(*values), -negative_ll
+
+
+def unidentified_parameter(values: dict[str, float], scales: dict[str, float]) -> tuple[str, float] | None:
+    """The first fitted parameter (name, value) that ran to a bound of the identifiable range
+    (see IDENTIFIED_LOG), or None when every parameter is an estimate."""
+    for name, value in values.items():
+        scaled = float(value) / scales.get(name, 1.0)
+        if not math.isfinite(scaled) or scaled <= 0 or abs(math.log(scaled)) > IDENTIFIED_LOG:
+            return name, float(value)
+    return None
+
+
+def bgnbd_unidentified(params: BgNbdParams, T: np.ndarray) -> tuple[str, float] | None:
+    """unidentified_parameter for a BG/NBD fit on customers with these T (α in units of their mean)."""
+    values = {"r": params.r, "alpha": params.alpha, "a": params.a, "b": params.b}
+    return unidentified_parameter(values, {"alpha": _time_scale(T)})
+
+
+def _time_scale(T: np.ndarray) -> float:
+    return max(float(np.mean(T)), 1.0) if len(T) else 1.0
 
 
 def p_alive(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -233,9 +259,23 @@ def gamma_gamma_log_likelihood(params: GammaGammaParams, x: np.ndarray, mean_val
     )
 
 
+def _spend_scale(x: np.ndarray, mean_value: np.ndarray) -> float:
+    mask = (x > 0) & (mean_value > 0)
+    return max(float(np.mean(mean_value[mask])), 1.0) if mask.any() else 1.0
+
+
+def gamma_gamma_unidentified(
+    params: GammaGammaParams, x: np.ndarray, mean_value: np.ndarray
+) -> tuple[str, float] | None:
+    """unidentified_parameter for a Gamma-Gamma fit on these customers (v in units of their mean
+    repeat value). p → ∞ with v → 0 is the usual way out: every customer's spend seems constant."""
+    values = {"p": params.p, "q": params.q, "v": params.v}
+    return unidentified_parameter(values, {"v": _spend_scale(x, mean_value)})
+
+
 def fit_gamma_gamma(x: np.ndarray, mean_value: np.ndarray) -> tuple[GammaGammaParams, float]:
     mask = (x > 0) & (mean_value > 0)
-    start = [1.0, 2.0, max(float(np.mean(mean_value[mask])), 1.0)]
+    start = [1.0, 2.0, _spend_scale(x, mean_value)]
     (xs, ms), weights = _compress(x[mask], mean_value[mask])
 
     def objective(log_params):
@@ -353,6 +393,7 @@ class HoldoutResult:
     periods: list[int] = field(default_factory=list)
     predicted: list[float] = field(default_factory=list)
     actual: list[int] = field(default_factory=list)
+    unidentified: str = ""  # the parameter that ran to its bound: the fit is no estimate to check
 
     @property
     def error(self) -> float | None:

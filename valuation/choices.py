@@ -39,3 +39,11 @@ class HistoryNote(models.TextChoices):
     FIRST_PURCHASE_TODAY = "first_today", _("Not enough history: first purchase on the as-of date")
     NO_MODEL = "no_model", _("Not enough history in the portfolio to fit the purchase model")
     NO_SPEND_MODEL = "no_spend", _("Not enough repeat purchases to estimate the value of a purchase")
+    MODEL_UNIDENTIFIED = (
+        "model_edge",
+        _("The portfolio's history does not identify the purchase model (a parameter ran to its bound)"),
+    )
+    SPEND_UNIDENTIFIED = (
+        "spend_edge",
+        _("The portfolio's history does not identify the value of a purchase (a parameter ran to its bound)"),
+    )

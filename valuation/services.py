@@ -50,6 +50,9 @@ def valuation_prepare(*, as_of: datetime.date, unit: str = "weeks", chunk_size: 
     run.unit = unit
     run.status = RunStatus.RUNNING
     run.params = {**fit["params"], "portfolio_margin_ratio": str(portfolio_ratio), "unit": unit}
+    for key in ("bgnbd_unidentified", "gg_unidentified"):
+        if key in fit:
+            run.params[key] = fit[key]  # why the run has no model figures, for the pages to say
     run.bgnbd_log_likelihood = fit["bgnbd_ll"]
     run.gg_log_likelihood = fit["gg_ll"]
     run.fitted_customers = fit["customers"]
@@ -81,14 +84,24 @@ def model_fit(*, as_of: datetime.date, unit: str = "weeks") -> dict:
     if usable.sum() < calc.MIN_CUSTOMERS_BGNBD or not (summary.x[usable] > 0).any():
         return result
     bg, bg_ll = calc.fit_bgnbd(summary.x[usable], summary.t_x[usable], summary.T[usable])
+    edge = calc.bgnbd_unidentified(bg, summary.T[usable])
+    if edge:
+        # Not an estimate: no purchase model, hence no spend model either (nothing to multiply).
+        result["bgnbd_unidentified"] = {"parameter": edge[0], "value": edge[1]}
+        return result
     result["params"].update(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b)
     result["bgnbd_ll"] = bg_ll
     repeaters = usable & (summary.x > 0) & (summary.mean_value > 0)
     result["gg_customers"] = int(repeaters.sum())
     if repeaters.sum() >= calc.MIN_CUSTOMERS_GG:
-        gg, gg_ll = calc.fit_gamma_gamma(summary.x[repeaters], summary.mean_value[repeaters])
-        result["params"].update(p=gg.p, q=gg.q, v=gg.v)
-        result["gg_ll"] = gg_ll
+        x, mean_value = summary.x[repeaters], summary.mean_value[repeaters]
+        gg, gg_ll = calc.fit_gamma_gamma(x, mean_value)
+        edge = calc.gamma_gamma_unidentified(gg, x, mean_value)
+        if edge:
+            result["gg_unidentified"] = {"parameter": edge[0], "value": edge[1]}
+        else:
+            result["params"].update(p=gg.p, q=gg.q, v=gg.v)
+            result["gg_ll"] = gg_ll
     return result
 
 
@@ -164,7 +177,8 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
         elif summary.T[i] <= 0:
             row.history_note = HistoryNote.FIRST_PURCHASE_TODAY
         elif bg is None:
-            row.history_note = HistoryNote.NO_MODEL
+            unidentified = "bgnbd_unidentified" in params
+            row.history_note = HistoryNote.MODEL_UNIDENTIFIED if unidentified else HistoryNote.NO_MODEL
         else:
             row.p_alive = float(alive[i])
             if _usable(expected[i]):
@@ -172,7 +186,9 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
             if values is not None and _usable(values[i]):
                 row.expected_value = calc.to_money(values[i])
             if row.expected_value is None:
-                row.history_note = HistoryNote.NO_SPEND_MODEL
+                row.history_note = (
+                    HistoryNote.SPEND_UNIDENTIFIED if "gg_unidentified" in params else HistoryNote.NO_SPEND_MODEL
+                )
             if row.expected_purchases is not None and row.expected_value is not None:
                 ratio = calc.margin_ratio(row.t12m_gross_margin, revenue, portfolio_ratio)
                 row.predicted_value = calc.predicted_value(row.expected_purchases, row.expected_value, ratio)
@@ -270,6 +286,9 @@ def holdout_check(
     if usable.sum() < calc.MIN_CUSTOMERS_BGNBD or not (summary.x[usable] > 0).any():
         return calc.HoldoutResult()
     params, _ll = calc.fit_bgnbd(summary.x[usable], summary.t_x[usable], summary.T[usable])
+    edge = calc.bgnbd_unidentified(params, summary.T[usable])
+    if edge:
+        return calc.HoldoutResult(unidentified=edge[0])  # no estimate, nothing to check
     known = set(summary.customer_ids.tolist())
     per_unit = calc.DAYS_PER_UNIT[unit]
     holdout: dict[int, list[float]] = {}

@@ -487,3 +487,20 @@ def test_identical_spends_give_parameters_that_match_their_reported_likelihood()
     fitted, total = calc.fit_gamma_gamma(x, m)
     assert calc.gamma_gamma_log_likelihood(fitted, x, m).sum() == pytest.approx(total)
     assert calc.expected_average_value(fitted, arr(0, 2), arr(0, 50)) == pytest.approx([50, 50], rel=0.05)
+
+
+# --- fits that are no estimate ---------------------------------------------------------------------
+
+
+def test_a_fit_inside_the_bounds_is_an_estimate_and_one_that_ran_off_is_not():
+    T = arr(30.0, 60.0, 90.0)  # mean T 60 weeks: α is judged in units of it
+    cdnow = BgNbdParams(0.243, 4.414, 0.793, 2.426)
+    assert calc.bgnbd_unidentified(cdnow, T) is None
+    assert calc.bgnbd_unidentified(BgNbdParams(0.243, 60 * 20000.0, 0.793, 2.426), T) is None  # e^9.9
+    assert calc.bgnbd_unidentified(BgNbdParams(0.243, 60 * 30000.0, 0.793, 2.426), T) == ("alpha", 1800000.0)
+    assert calc.bgnbd_unidentified(BgNbdParams(6.36, 175.4, 9.9e-7, 72710.0), T) == ("a", 9.9e-7)  # a → 0
+    x, m = arr(1.0, 2.0, 4.0), arr(30.0, 40.0, 50.0)  # mean repeat value 40: v is judged in units of it
+    assert calc.gamma_gamma_unidentified(GammaGammaParams(6.25, 3.74, 15.44), x, m) is None
+    # p → ∞ with v → 0: the spend model says "every customer always spends the same"
+    assert calc.gamma_gamma_unidentified(GammaGammaParams(6.96e6, 1.35, 1.68e-5), x, m) == ("p", 6.96e6)
+    assert calc.gamma_gamma_unidentified(GammaGammaParams(6.25, math.inf, 15.44), x, m) == ("q", math.inf)

@@ -15,6 +15,8 @@ from tests.transactions.factories import day, record_sale
 from valuation import services
 from valuation.models import CustomerValuation, ValuationRun
 
+from .conftest import crowd_holdout_actual
+
 pytestmark = pytest.mark.django_db
 
 D = Decimal
@@ -166,20 +168,32 @@ def test_rescoring_an_unknown_customer_is_404(client_for, finance_user):
 # --- the holdout check ------------------------------------------------------------------------------
 
 
-def test_holdout_page_for_the_manager_shows_the_error(client_for, manager_user, portfolio):
+def test_holdout_page_for_the_manager_shows_the_error(client_for, manager_user, crowd):
+    calibration_end = crowd.as_of - datetime.timedelta(days=120)
+    response = client_for(manager_user).get(
+        HOLDOUT,
+        {"calibration_end": calibration_end.isoformat(), "holdout_end": crowd.as_of.isoformat(), "unit": "weeks"},
+    )
+    assert response.status_code == 200
+    result = response.context["result"]
+    # the same hand count as in test_services: cumulative repeat purchases per week of the holdout
+    actual = crowd_holdout_actual(crowd, 120, 17)
+    assert result.actual == actual
+    assert result.error == pytest.approx((result.predicted[-1] - actual[-1]) / actual[-1])
+    body = response.content.decode()
+    assert format_percent(result.error) in body
+    assert len(response.context["rows"]) == 17
+
+
+def test_holdout_page_says_when_the_history_does_not_identify_the_model(client_for, manager_user, portfolio):
     calibration_end = portfolio.as_of - datetime.timedelta(days=120)
     response = client_for(manager_user).get(
         HOLDOUT,
         {"calibration_end": calibration_end.isoformat(), "holdout_end": portfolio.as_of.isoformat(), "unit": "weeks"},
     )
     assert response.status_code == 200
-    result = response.context["result"]
-    # the same hand count as in test_services: cumulative repeat purchases per week of the holdout
-    assert result.actual == [0, 0, 1, 1, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 8, 9]
-    assert result.error == pytest.approx((result.predicted[-1] - 9) / 9)
-    body = response.content.decode()
-    assert format_percent(result.error) in body
-    assert len(response.context["rows"]) == 17
+    assert response.context["rows"] == []
+    assert "不能确定购买模型" in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["sales_user", "finance_user"])

@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of: datetime.date, unit: str, json: bool = False, holdout_until=None, **options):
         fit = services.model_fit(as_of=as_of, unit=unit)
-        if not fit["params"]:
+        if not fit["params"] and "bgnbd_unidentified" not in fit:
             raise CommandError(
                 f"not enough purchase history up to {as_of} to fit the model ({fit['customers']} customers)"
             )
@@ -37,11 +37,16 @@ class Command(BaseCommand):
             "customers": fit["customers"],
             "gamma_gamma_customers": fit["gg_customers"],
         }
+        # A model whose fit ran to a bound prints no parameters (they are no estimate) but the reason.
+        for model, key in (("bgnbd", "bgnbd_unidentified"), ("gamma_gamma", "gg_unidentified")):
+            if key in fit:
+                out[f"{model}_unidentified"] = fit[key]
         if holdout_until is not None:
             if holdout_until <= as_of:
                 raise CommandError("--holdout-until must be after --as-of")
             holdout = services.holdout_check(calibration_end=as_of, holdout_end=holdout_until, unit=unit)
             out["holdout"] = {
+                "unidentified": holdout.unidentified or None,
                 "periods": holdout.periods,
                 "predicted": [round(v, 3) for v in holdout.predicted],
                 "actual": holdout.actual,
@@ -51,7 +56,12 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(out))
             return
         for key, value in out.items():
-            if key != "holdout":
+            if key.endswith("_unidentified"):
+                self.stdout.write(
+                    f"{key}: the history does not identify this model: {value['parameter']} ran to its bound"
+                    f" ({value['value']:.3g}); no figures"
+                )
+            elif key != "holdout":
                 self.stdout.write(f"{key}: {value}")
         if "holdout" in out:
             self.stdout.write(f"holdout error (total): {out['holdout']['error']}")
