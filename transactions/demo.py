@@ -25,6 +25,21 @@ PRODUCTS = [
 ]
 
 
+def purchase_days(rng: random.Random, *, first: int) -> list[int]:
+    """Days ago of one customer's sales: the first `first` days ago, then purchases at the
+    customer's own rate (one every 3 to 12 weeks on average) until it drops out, with a dropout
+    chance after each purchase of its own (a quarter on average), at most 14."""
+    gap = rng.gammavariate(2.0, 40.0)
+    dropout = rng.betavariate(1.0, 3.0)
+    days, t = [first], 0.0
+    while len(days) < 14 and rng.random() >= dropout:
+        t += rng.expovariate(1 / gap)
+        if t >= first:
+            break
+        days.append(first - int(t))
+    return days
+
+
 def load(*, stdout=None):
     rng = random.Random(7)  # noqa: S311 - demo data, not security
     finance = get_user_model().objects.filter(username="finance").first()
@@ -33,17 +48,14 @@ def load(*, stdout=None):
     sales_count = payments_count = 0
     for customer in Customer.objects.exclude(customer_type="prospect").order_by("pk"):
         big = customer.credit_limit >= 1000000
-        # Each customer buys at its own pace from its first sale on; about a third stopped buying
-        # some time ago (what the purchase model should notice).
-        first = rng.randint(200, 540)
-        last = rng.randint(120, first - 30) if rng.random() < 0.35 else 1
-        for _ in range(rng.randint(1, 14)):
-            days_ago = rng.randint(last, first)
+        # Each customer buys at its own pace from its first sale on, and after each purchase may
+        # stop for good (some did, some time ago: what the purchase model should notice). Spend as
+        # real books show it: a typical order size that varies a lot between customers, orders that
+        # vary around it.
+        typical = rng.gammavariate(2.0, (200000 if big else 12000) / 2.0)
+        for days_ago in purchase_days(rng, first=rng.randint(200, 540)):
             occurred = now - datetime.timedelta(days=days_ago, hours=rng.randint(0, 8))
-            amount = (
-                Decimal(rng.randint(50000 if big else 2000, 900000 if big else 90000))
-                + Decimal(rng.randint(0, 99)) / 100
-            )
+            amount = max(Decimal(str(round(rng.gammavariate(4.0, typical / 4.0), 2))), Decimal("100.00"))
             sale = services.sale_record(
                 customer=customer,
                 occurred_at=occurred,
