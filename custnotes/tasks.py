@@ -5,11 +5,12 @@ import socket
 
 from celery import shared_task
 from django.db import connection
+from django.utils import timezone
 
 
 @shared_task(name="custnotes.health_check")
 def health_check(token: str = "") -> dict:
-    """Answer from a worker: which host, which database, how many customers it sees.
+    """Answer from a worker: which host, which database, how many customers it sees, which day it is.
 
     Used by the docker-compose health check and by the tests that prove a job crosses the real
     broker to a real worker process and comes back.
@@ -22,6 +23,7 @@ def health_check(token: str = "") -> dict:
         "pid": os.getpid(),
         "database": connection.vendor,
         "customers": Customer.objects.count(),
+        "today": timezone.localdate().isoformat(),
     }
 
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
+
+from tests import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,10 +36,13 @@ def worker():
         DATABASE_URL=database_url_of_test_db(),
         CELERY_QUEUE=queue,
     )
-    celery = Path(sys.executable).with_name("celery")
+    env[clock.NOW_VARIABLE] = timezone.now().isoformat()  # the worker keeps the suite's clock
     proc = subprocess.Popen(
         [
-            str(celery),
+            sys.executable,
+            "-m",
+            "tests.clocked",
+            "celery",
             "-A",
             "custnotes",
             "worker",

@@ -1,11 +1,29 @@
-"""Shared fixtures: a user in each role, teams, and a logged-in client per role; a real Celery worker."""
+"""Shared fixtures: a user in each role, teams, and a logged-in client per role; a real Celery worker.
+The suite runs on a fixed day (tests/clock.py)."""
 
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import translation
 
 from custnotes import roles
+from tests import clock
 from tests.customers.factories import CustomerFactory, TeamFactory, UserFactory
+
+# The tests whose answers depend on which day it is (windows, aging, T12M, schedules, customer-type
+# rules, dated imports): `.ci/run` runs them again with the clock on a month end, a year end and
+# 29 February (`-m dates` with CUSTNOTES_TEST_TODAY set).
+DATE_SENSITIVE = ("customers", "transactions", "costing", "valuation", "risk", "notebook", "imports")
+
+
+def pytest_configure(config):
+    clock.start()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = item.path.parts
+        if "tests" in parts and parts[parts.index("tests") + 1] in DATE_SENSITIVE:
+            item.add_marker(pytest.mark.dates)
 
 
 @pytest.fixture(autouse=True)

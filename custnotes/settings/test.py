@@ -23,3 +23,8 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="custnotes-test")
 # No persistent connections in tests: threads (the live server, concurrency tests) would otherwise keep
 # the test database open and PostgreSQL could not drop it at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# The suite runs on a fixed day (tests/clock.py) but the browser the tests drive lives in the real
+# present: a session cookie with an expiry date computed from the suite's clock could already be in
+# the browser's past. A cookie that lasts as long as the browser has no date at all.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from custnotes.celery import app
 from custnotes.tasks import health_check
+from tests import clock
 from tests.customers.factories import CustomerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +31,7 @@ def test_a_job_travels_to_a_real_worker_and_back(worker):
     assert answer["pid"] != os.getpid()  # another process did the work
     assert answer["database"] == connection.vendor
     assert answer["customers"] == 2  # and it read the same database
+    assert answer["today"] == timezone.localdate().isoformat() == clock.suite_today().isoformat()  # on our day
 
 
 @pytest.mark.redis

@@ -456,8 +456,12 @@ def test_customer_types_refresh_after_twelve_months(team_east):
     )
     assert type_moves(a_year_on) == [("new", "existing")]
     assert services.customer_types_refresh() == 0  # nothing more to move
-    # a year after the recent one's sale it moves too
-    assert services.customer_types_refresh(as_of=day(265)) == 1
+    # twelve calendar months after the recent one's sale it moves too (366 days when a 29 February
+    # lies between; a sale on 29 February has its anniversary on 28 February)
+    sold = day(-100)
+    anniversary = datetime.date(sold.year + 1, sold.month, 28 if (sold.month, sold.day) == (2, 29) else sold.day)
+    assert services.customer_types_refresh(as_of=anniversary - datetime.timedelta(days=1)) == 0
+    assert services.customer_types_refresh(as_of=anniversary) == 1
     recent.refresh_from_db()
     assert recent.customer_type == "existing"
 
