@@ -11,6 +11,8 @@ admin.site.site_title = "custnotes"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    # Pages link their icon; this answers the browsers (and the admin's pages) that ask the root.
+    path("favicon.ico", views.favicon),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

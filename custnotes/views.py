@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.views import View
@@ -225,3 +227,9 @@ class ReportsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(reports=registry.reports_for(self.request.user), **kwargs)
+
+
+@login_not_required
+def favicon(request):
+    """/favicon.ico, which browsers ask for where a page names no icon (the admin's pages)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -180,6 +180,7 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "custnotes.broker:Transport"  # stops promptly on Ctrl-C (see there)
     CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND = filesystem_broker(VAR_DIR / "celery")
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="custnotes")
 CELERY_TASK_SERIALIZER = "json"

@@ -67,3 +67,13 @@ def test_admin_site_for_admins_only(client, finance_user):
         "/admin/django_celery_beat/periodictask/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_favicon_is_there_for_everyone(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")  # no sign-in needed: the login page asks too
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
+    assert finders.find("img/favicon.svg")
+    assert '<link rel="icon" href="/static/img/favicon.svg"' in client.get("/accounts/login/").content.decode()
