@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint fmt worker beat migrate messages install demo benchmark lock
+.PHONY: run test test-dates lint fmt worker beat migrate messages install demo benchmark lock
 
 install: $(STAMP) $(NPM_STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
 
@@ -65,7 +65,14 @@ test: install
 	DJANGO_SETTINGS_MODULE=custnotes.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --durations=15 $(PYTEST_ARGS)
+
+## test-dates: the date-sensitive tests again with the suite's clock on a month end, a year end and 29 February
+CLOCK_DAYS ?= 2027-01-31 2026-12-31 2028-02-29
+test-dates: install
+	mkdir -p var
+	set -e; for day in $(CLOCK_DAYS); do echo "== the suite's clock on $$day"; \
+		CUSTNOTES_TEST_TODAY=$$day $(BIN)/pytest -n auto -q -m "dates and not browser" $(PYTEST_ARGS); done
 
 lint: install
 	$(BIN)/ruff check .
