@@ -350,42 +350,28 @@ def test_fit_command_prints_the_fitted_model_as_json(crowd):
     assert days["r"] == pytest.approx(out["r"], rel=0.01)
 
 
+def holdout_command(calibration_end, holdout_end, *flags):
+    return run_command(
+        "fit_purchase_model", "--as-of", calibration_end.isoformat(), "--holdout-until", holdout_end.isoformat(), *flags
+    )
+
+
 def test_fit_command_holdout_compares_with_what_happened(crowd):
     calibration_end = crowd.as_of - datetime.timedelta(days=120)
-    out = json.loads(
-        run_command(
-            "fit_purchase_model",
-            "--as-of",
-            calibration_end.isoformat(),
-            "--holdout-until",
-            crowd.as_of.isoformat(),
-            "--json",
-        )
-    )
+    out = json.loads(holdout_command(calibration_end, crowd.as_of, "--json"))
     holdout = out["holdout"]
     assert holdout["periods"] == list(range(1, 18))  # 120 days = 17 whole weeks
     actual = crowd_holdout_actual(crowd, 120, 17)
     assert holdout["actual"] == actual
     assert holdout["predicted"] == sorted(holdout["predicted"])
     assert holdout["error"] == pytest.approx((holdout["predicted"][-1] - actual[-1]) / actual[-1], abs=1e-3)
-    text = run_command(
-        "fit_purchase_model", "--as-of", calibration_end.isoformat(), "--holdout-until", crowd.as_of.isoformat()
-    )
+    text = holdout_command(calibration_end, crowd.as_of)
     assert "holdout error" in text and "week 17" in text
 
 
 def test_fit_command_holdout_on_the_hand_portfolio_has_no_estimate_to_check(portfolio):
     calibration_end = portfolio.as_of - datetime.timedelta(days=120)
-    out = json.loads(
-        run_command(
-            "fit_purchase_model",
-            "--as-of",
-            calibration_end.isoformat(),
-            "--holdout-until",
-            portfolio.as_of.isoformat(),
-            "--json",
-        )
-    )
+    out = json.loads(holdout_command(calibration_end, portfolio.as_of, "--json"))
     assert out["holdout"]["unidentified"] == out["bgnbd_unidentified"]["parameter"]
     assert out["holdout"]["predicted"] == [] and out["holdout"]["error"] is None
 

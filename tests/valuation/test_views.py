@@ -168,12 +168,15 @@ def test_rescoring_an_unknown_customer_is_404(client_for, finance_user):
 # --- the holdout check ------------------------------------------------------------------------------
 
 
+def holdout_page(client, as_of, *, days):
+    """The holdout page fitted up to `days` before as_of, predicting up to as_of, in weeks."""
+    calibration_end = as_of - datetime.timedelta(days=days)
+    query = {"calibration_end": calibration_end.isoformat(), "holdout_end": as_of.isoformat(), "unit": "weeks"}
+    return client.get(HOLDOUT, query)
+
+
 def test_holdout_page_for_the_manager_shows_the_error(client_for, manager_user, crowd):
-    calibration_end = crowd.as_of - datetime.timedelta(days=120)
-    response = client_for(manager_user).get(
-        HOLDOUT,
-        {"calibration_end": calibration_end.isoformat(), "holdout_end": crowd.as_of.isoformat(), "unit": "weeks"},
-    )
+    response = holdout_page(client_for(manager_user), crowd.as_of, days=120)
     assert response.status_code == 200
     result = response.context["result"]
     # the same hand count as in test_services: cumulative repeat purchases per week of the holdout
@@ -186,11 +189,7 @@ def test_holdout_page_for_the_manager_shows_the_error(client_for, manager_user, 
 
 
 def test_holdout_page_says_when_the_history_does_not_identify_the_model(client_for, manager_user, portfolio):
-    calibration_end = portfolio.as_of - datetime.timedelta(days=120)
-    response = client_for(manager_user).get(
-        HOLDOUT,
-        {"calibration_end": calibration_end.isoformat(), "holdout_end": portfolio.as_of.isoformat(), "unit": "weeks"},
-    )
+    response = holdout_page(client_for(manager_user), portfolio.as_of, days=120)
     assert response.status_code == 200
     assert response.context["rows"] == []
     assert "不能确定购买模型" in response.content.decode()
