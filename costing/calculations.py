@@ -7,7 +7,6 @@
 - Marketing ROI = (gross margin − marketing cost) / marketing cost.
 """
 
-import calendar
 import datetime
 import math
 from collections.abc import Sequence
@@ -111,19 +110,3 @@ def quarter_window(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
 def t12m_window(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The 365 days ending on (and including) as_of (the ledger's T12M)."""
     return window_start(as_of, T12M_DAYS), as_of
-
-
-def month_starts(as_of: datetime.date, months: int) -> list[datetime.date]:
-    """The first days of the `months` calendar months ending with as_of's month, oldest first."""
-    starts = []
-    year, month = as_of.year, as_of.month
-    for _ in range(months):
-        starts.append(datetime.date(year, month, 1))
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-    return starts[::-1]
-
-
-def month_end(start: datetime.date) -> datetime.date:
-    return start.replace(day=calendar.monthrange(start.year, start.month)[1])

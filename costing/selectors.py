@@ -11,9 +11,10 @@ from django.db.models.functions import Coalesce, TruncMonth
 from custnotes.money import ZERO, MoneyField, money_sum
 from custnotes.permissions import scope_queryset
 from customers.models import Customer
+from transactions.calculations import month_starts
 from transactions.models import Payment, Sale
 
-from .calculations import ProfitAndLoss, campaign_roi, month_starts
+from .calculations import ProfitAndLoss, campaign_roi
 from .choices import CostFamily
 from .models import Campaign, CampaignAllocation, CostCategory, CostEntry
 

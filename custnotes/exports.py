@@ -7,14 +7,13 @@ from django.core.files import File
 from django.utils import timezone
 
 from custnotes.models import ExportJob
+from custnotes.registry import registry
 from custnotes.workbook import write_workbook
 
 
 def export_customers(*, user):
     """The customers a user's export covers: those they may see."""
-    from customers.selectors import customer_list
-
-    return customer_list(user=user).prefetch_related(None).order_by("pk")
+    return registry.customers.in_scope(user=user).prefetch_related(None).order_by("pk")
 
 
 def export_job_start(*, user, as_of: datetime.date) -> ExportJob:

@@ -135,6 +135,16 @@ class ReportEntry:
 
 
 @dataclass(frozen=True)
+class CustomerSource:
+    """How the base (exports, the home page, the health check) reaches the customers without importing
+    their app: in_scope(user=..., **options) is the customers app's scoped selector, everyone() all
+    customers (jobs and commands with no user)."""
+
+    in_scope: Callable[..., Any]
+    everyone: Callable[[], Any]
+
+
+@dataclass(frozen=True)
 class Schedule:
     """A periodic job created in django-celery-beat when missing (then editable in the admin)."""
 
@@ -157,12 +167,16 @@ class Registry:
         self.sheets: list[SheetSpec] = []
         self.reports: list[ReportEntry] = []
         self.import_sheets: list = []  # custnotes.importing.ImportSheet
+        self.customers: CustomerSource | None = None
 
     @staticmethod
     def _add(items: list, item, key: str):
         # ready() may run more than once in tests; registering the same thing twice replaces it.
         items[:] = [i for i in items if getattr(i, key) != getattr(item, key)]
         items.append(item)
+
+    def set_customers(self, source: CustomerSource):
+        self.customers = source
 
     def add_nav(self, item: NavItem):
         self._add(self.nav_items, item, "url_name")

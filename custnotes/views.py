@@ -110,11 +110,9 @@ class HomeView(TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
-        from customers.selectors import customer_list
-
         user = self.request.user
         as_of = timezone.localdate()
-        scope = customer_list(user=user, include_archived=False).prefetch_related(None)
+        scope = registry.customers.in_scope(user=user, include_archived=False).prefetch_related(None)
         mine = scope.filter(owner=user)
         customers = mine if mine.exists() else scope
         panels = [

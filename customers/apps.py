@@ -7,9 +7,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
-        from custnotes.registry import DemoLoader, NavItem, NotebookSection, registry
+        from custnotes.registry import CustomerSource, DemoLoader, NavItem, NotebookSection, registry
 
-        from . import demo, notebook
+        from . import demo, notebook, selectors
+        from .models import Customer
+
+        registry.set_customers(CustomerSource(in_scope=selectors.customer_list, everyone=Customer.objects.all))
 
         registry.add_nav(NavItem(_("Home"), "home", order=1, icon="house"))
         registry.add_nav(NavItem(_("Reports"), "reports", order=60, icon="bar-chart"))

@@ -4,6 +4,7 @@ values out, no database. Every figure takes an as-of date D.
 Windows: T12M is the 365 days ending on D; the DSO window is the 90 days ending on D; both include D.
 """
 
+import calendar
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,22 @@ def date_out_of_range(day: datetime.date, today: datetime.date) -> str | None:
 def window_start(as_of: datetime.date, days: int) -> datetime.date:
     """First day of the `days`-day window ending on (and including) as_of."""
     return as_of - datetime.timedelta(days=days - 1)
+
+
+def month_starts(as_of: datetime.date, months: int) -> list[datetime.date]:
+    """The first days of the `months` calendar months ending with as_of's month, oldest first."""
+    starts = []
+    year, month = as_of.year, as_of.month
+    for _ in range(months):
+        starts.append(datetime.date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return starts[::-1]
+
+
+def month_end(start: datetime.date) -> datetime.date:
+    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
 # --- fees and settlement ------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def due_this_week(*, user, customers, as_of):
 
 def cashflow(*, user, customers, as_of):
     """Revenue (sales) and collections (receipts less refunds) by month over twelve months."""
-    from costing.calculations import month_starts
+    from .calculations import month_starts
 
     starts = month_starts(as_of, 12)
     series = {m: {"month": m, "revenue": ZERO, "collections": ZERO} for m in starts}

@@ -10,8 +10,6 @@ import pytest
 from costing.calculations import (
     ProfitAndLoss,
     campaign_roi,
-    month_end,
-    month_starts,
     month_window,
     quarter_window,
     split_largest_remainder,
@@ -196,16 +194,3 @@ def test_t12m_is_the_365_days_ending_on_the_as_of_date():
     assert t12m_window(datetime.date(2026, 5, 17)) == (datetime.date(2025, 5, 18), datetime.date(2026, 5, 17))
     # across a 29 February: 2023-03-01 + 366 days = 2024-03-01, so 364 days back is 2023-03-03
     assert t12m_window(datetime.date(2024, 3, 1)) == (datetime.date(2023, 3, 3), datetime.date(2024, 3, 1))
-
-
-def test_month_starts_and_ends():
-    assert month_starts(datetime.date(2026, 2, 10), 3) == [
-        datetime.date(2025, 12, 1),
-        datetime.date(2026, 1, 1),
-        datetime.date(2026, 2, 1),
-    ]
-    assert len(month_starts(datetime.date(2026, 5, 17), 12)) == 12
-    assert month_starts(datetime.date(2026, 5, 17), 12)[0] == datetime.date(2025, 6, 1)
-    assert month_end(datetime.date(2024, 2, 1)) == datetime.date(2024, 2, 29)
-    assert month_end(datetime.date(2026, 2, 1)) == datetime.date(2026, 2, 28)
-    assert month_end(datetime.date(2026, 12, 1)) == datetime.date(2026, 12, 31)

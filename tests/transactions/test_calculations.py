@@ -19,6 +19,8 @@ from transactions.calculations import (
     dso,
     is_paid_late,
     late_share,
+    month_end,
+    month_starts,
     paid_on,
     payment_fee,
     sale_status,
@@ -402,3 +404,16 @@ def test_the_rule_never_downgrades():
     assert customer_type_for("existing", [], AS_OF) == "existing"
     assert customer_type_for("existing", [d(2025, 6, 1)], AS_OF) == "existing"
     assert customer_type_for("new", [], AS_OF) == "new"
+
+
+def test_month_starts_and_ends():
+    assert month_starts(datetime.date(2026, 2, 10), 3) == [
+        datetime.date(2025, 12, 1),
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 2, 1),
+    ]
+    assert len(month_starts(datetime.date(2026, 5, 17), 12)) == 12
+    assert month_starts(datetime.date(2026, 5, 17), 12)[0] == datetime.date(2025, 6, 1)
+    assert month_end(datetime.date(2024, 2, 1)) == datetime.date(2024, 2, 29)
+    assert month_end(datetime.date(2026, 2, 1)) == datetime.date(2026, 2, 28)
+    assert month_end(datetime.date(2026, 12, 1)) == datetime.date(2026, 12, 31)

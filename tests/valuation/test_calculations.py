@@ -119,6 +119,16 @@ def gamma_gamma_by_integration(p, q, v, x, m):
 
 
 # --- BG/NBD against the references -----------------------------------------------------------------
+#
+# Tolerances, from the conditioning of what is compared (none tuned to a machine):
+# - closed form against the same formula written out (rel 1e-12): a sum of about ten log-gamma and
+#   log terms of size ≤ 10, each good to a few units of 1e-16; 1e-12 leaves a margin of 10^3.
+# - against numerical integration (abs 1e-8 on log-likelihoods, rel 1e-8 on P(alive), 1e-7 on
+#   expected purchases): quad01 asks QUADPACK for rel 1e-11, the integrands are smooth (or have an
+#   integrable end-point singularity for a < 1) and are summed and divided once or twice; the
+#   expectation also subtracts two Gamma moments of similar size, losing up to about 2 digits.
+# - where the closed form must step off a removable singularity (a = 1, a + b = 1), the step of
+#   1e-9 costs about 6 digits to cancellation: 1e-5 and 1e-6 (see those tests).
 
 BG_CASES = [
     # (r, alpha, a, b), the CDNOW-like values of the paper, one with a < 1 and a + b < 1, one with a > 1
@@ -204,6 +214,9 @@ def test_huge_histories_stay_finite():
 # --- Gamma-Gamma against the references ------------------------------------------------------------
 
 GG_CASES = [(6.25, 3.74, 15.44), (2.0, 6.0, 50.0), (0.8, 1.5, 3.0)]
+# Tolerances as for BG/NBD: abs 1e-10 against the same formula written out (six log-gamma and log
+# terms of size ≤ 200 with p x ≤ 75: a few units of 1e-14 each), abs 1e-8 and rel 1e-8 against the
+# integral over ν (QUADPACK at rel 1e-11 over (0, ∞), a ratio of two such integrals).
 
 
 @pytest.mark.parametrize("params", GG_CASES)
@@ -486,7 +499,9 @@ def test_identical_spends_give_parameters_that_match_their_reported_likelihood()
     x, m = arr(1, 1, 1, 1, 1, 1), arr(50, 50, 50, 50, 50, 50)
     fitted, total = calc.fit_gamma_gamma(x, m)
     assert calc.gamma_gamma_log_likelihood(fitted, x, m).sum() == pytest.approx(total)
-    assert calc.expected_average_value(fitted, arr(0, 2), arr(0, 50)) == pytest.approx([50, 50], rel=0.05)
+    # the spends never vary, so the fit runs off (p → ∞): the pure fit reports where it stopped, and
+    # the check says that this is no estimate (the valuation run then gives no spend figures)
+    assert calc.gamma_gamma_unidentified(fitted, x, m) is not None
 
 
 # --- fits that are no estimate ---------------------------------------------------------------------

@@ -1,0 +1,35 @@
+"""Dependencies run one way: customers ← transactions ← costing ← valuation ← risk, all of them on
+custnotes/, and custnotes/ on none of them (what the base composes comes through the registry).
+Every import of every module counts, those inside functions too."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = ["custnotes", "customers", "transactions", "costing", "valuation", "risk"]
+
+
+def imported_packages(path: Path) -> set[tuple[str, int]]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {(alias.name.partition(".")[0], node.lineno) for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add((node.module.partition(".")[0], node.lineno))
+    return found
+
+
+def test_no_module_imports_a_later_section():
+    upward = []
+    for rank, layer in enumerate(LAYERS):
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            for package, line in imported_packages(path):
+                if package in LAYERS and LAYERS.index(package) > rank:
+                    upward.append(f"{path.relative_to(ROOT)}:{line} imports {package}")
+    assert not upward, "\n".join(upward)
+
+
+def test_the_walk_sees_imports_inside_functions(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from risk.models import RiskAlert\n")
+    assert ("risk", 2) in imported_packages(module)
