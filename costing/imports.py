@@ -2,10 +2,10 @@
 
 from django.utils.translation import gettext as _
 
+from custnotes.dates import date_problem
 from custnotes.identity import RecordIndex
 from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices
 from transactions.imports import _customer_known, _customer_pk, _customers, _unknown_customer
-from transactions.services import date_problem
 
 from .models import CostCategory, CostEntry
 from .services import category_problem

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from custnotes.dates import date_problem
 from custnotes.money import ZERO, round_money
 from customers.models import Customer
-from transactions.services import date_problem
 
 from . import selectors
 from .calculations import split_largest_remainder

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from custnotes.dates import earliest_date, too_early_message
+
 
 def form_helper(*, tag: bool = False) -> FormHelper:
     """The crispy helper of every form: the template renders <form>, csrf and buttons itself."""
@@ -45,8 +47,8 @@ class AsOfForm(forms.Form):
         value = self.cleaned_data.get("as_of")
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("The as-of date cannot be in the future."), code="future")
-        if value and value < datetime.date(2000, 1, 1):
-            raise forms.ValidationError(_("The date is too far in the past."), code="past")
+        if value and value < earliest_date():
+            raise forms.ValidationError(too_early_message(), code="past")
         return value
 
     def as_of_date(self) -> datetime.date:

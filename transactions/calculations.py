@@ -26,19 +26,6 @@ def local_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
 
 
-EARLIEST_DATE = datetime.date(2000, 1, 1)
-
-
-def date_out_of_range(day: datetime.date, today: datetime.date) -> str | None:
-    """Records may not be dated after tomorrow or before 2000 (a typo in the year, most likely):
-    "future", "past", or None when the day is fine."""
-    if day > today + datetime.timedelta(days=1):
-        return "future"
-    if day < EARLIEST_DATE:
-        return "past"
-    return None
-
-
 def window_start(as_of: datetime.date, days: int) -> datetime.date:
     """First day of the `days`-day window ending on (and including) as_of."""
     return as_of - datetime.timedelta(days=days - 1)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from custnotes.dates import date_problem
 from custnotes.identity import RecordIndex
 from custnotes.importing import (
     ImportColumn,
@@ -109,7 +110,7 @@ def sales_check(row, ctx) -> list:
     if row.get("cost_of_goods") is not None and row["cost_of_goods"] < 0:
         problems.append(("cost_of_goods", _("cannot be negative")))
     day = row["date"].date() if row.get("date") else None
-    if day and (problem := services.date_problem(day)):
+    if day and (problem := date_problem(day)):
         problems.append(("date", problem))
     if day and row.get("due_date") and row["due_date"] < day:
         problems.append(("due_date", _("before the date of sale")))
@@ -252,7 +253,7 @@ def payments_check(row, ctx) -> list:
         problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
     if row.get("amount") is not None and row["amount"] <= 0:
         problems.append(("amount", _("must be greater than zero")))
-    if row.get("date") and (problem := services.date_problem(row["date"].date())):
+    if row.get("date") and (problem := date_problem(row["date"].date())):
         problems.append(("date", problem))
     if row.get("method_id") is not None and row["method_id"] not in data["active_methods"]:
         problems.append(("method_id", _("this payment method is no longer in use")))

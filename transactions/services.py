@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from custnotes.dates import date_problem
 from custnotes.money import ZERO, round_money
 from customers.models import Customer
 from customers.services import customer_type_change
@@ -27,17 +28,6 @@ DELETE_WINDOW = datetime.timedelta(days=1)
 
 def _lock_customer(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer.pk)
-
-
-def date_problem(day: datetime.date) -> str | None:
-    """Why a record may not carry this date (calculations.date_out_of_range), in words; None if fine.
-    Every write of a dated record (sales, payments, costs, imports) asks this."""
-    reason = calculations.date_out_of_range(day, timezone.localdate())
-    if reason == "future":
-        return _("The date cannot be later than tomorrow.")
-    if reason == "past":
-        return _("The date is too far in the past.")
-    return None
 
 
 def _check_date(value: datetime.datetime, field: str) -> None:

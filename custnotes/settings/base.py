@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs comes from the environment."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -128,6 +129,9 @@ IMPORT_MAX_RATIO = 200
 IMPORT_BATCH_SIZE = 1000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The earliest date a record may carry (custnotes.dates): far enough back for a company's history.
+EARLIEST_RECORD_DATE = datetime.date.fromisoformat(env.str("EARLIEST_RECORD_DATE", default="1990-01-01"))
 
 # One base currency per deployment.
 CURRENCY = env.str("CURRENCY", default="CNY")

@@ -911,3 +911,25 @@ def test_only_finance_manager_and_admin_import_marketing_costs(people, sales_use
     assert not CostEntry.objects.exists()
     run_import(book, user=people)  # Finance may
     assert sorted(CostEntry.objects.filter(customer=customer).values_list("amount", flat=True)) == [50, 80]
+
+
+def test_a_companys_history_from_1995_imports_and_older_rows_say_the_limit(people, tmp_path):
+    customers = [{"customer_id": "C1", "name": "Alpha", "team": "East"}]
+    sales = [
+        {"sale_id": "S1", "customer_id": "C1", "date": "1995-03-08", "product": "Widgets", "amount": 250},
+        {"sale_id": "S2", "customer_id": "C1", "date": "1989/12/31", "product": "Gadgets", "amount": 99},
+    ]
+    path = write_book(
+        tmp_path / "book.xlsx",
+        {
+            "Customers": table(CUSTOMER_HEADERS, customers, keys=["customer_id", "name", "team"], language="en"),
+            "Sales": table(SALE_HEADERS, sales, keys=["sale_id", "customer_id", "date", "product", "amount"]),
+        },
+    )
+    result = run_import(path, user=people)
+    assert [(sheet, message) for sheet, _row, _column, message in rows(result)] == [
+        ("Sales", "日期不能早于 1990-01-01。")
+    ]
+    assert not Sale.objects.exists()  # nothing while a row is wrong
+    result = run_import(path, user=people, good_rows_only=True)
+    assert timezone.localtime(Sale.objects.get().occurred_at).date() == datetime.date(1995, 3, 8)

@@ -226,7 +226,7 @@ def test_the_workbook_as_of_a_past_date(client_for, sales_user, portfolio):
     assert len(sheet_rows(book["交易 Sales"])) == 2  # the -10 d sale came later
 
 
-@pytest.mark.parametrize("as_of", ["future", "garbage", "2024-02-30", "1999-12-31"])
+@pytest.mark.parametrize("as_of", ["future", "garbage", "2024-02-30", "1989-12-31"])
 def test_a_bad_as_of_date_redirects_with_a_message(client_for, sales_user, portfolio, as_of):
     if as_of == "future":
         as_of = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()

@@ -333,10 +333,20 @@ BAD_SALES = {
     "amount rounding to zero": {"amount": D("0.004")},
     "due before the sale": {"occurred_at": 0, "due_date": -1},
     "dated after tomorrow": {"occurred_at": 2},
-    "dated before 2000": {"occurred_at": datetime.date(1999, 12, 31)},
+    "dated before the earliest date (1990-01-01)": {"occurred_at": datetime.date(1989, 12, 31)},
     "negative cost": {"cost_of_goods": D("-1.00")},
     "no product": {"product": "   "},
 }
+
+
+def test_a_companys_history_back_to_the_earliest_date_is_taken(customer, settings):
+    sale = record_sale(customer, "880.00", datetime.date(1995, 3, 8))  # a 1995 invoice of the old books
+    assert sale.pk and sale.due_date == datetime.date(1995, 4, 7)
+    with pytest.raises(ValidationError) as refused:
+        record_sale(customer, "10.00", datetime.date(1989, 12, 31))
+    assert refused.value.message_dict["occurred_at"] == ["日期不能早于 1990-01-01。"]  # it says the limit
+    settings.EARLIEST_RECORD_DATE = datetime.date(1980, 1, 1)  # a deployment that keeps older books
+    assert record_sale(customer, "10.00", datetime.date(1989, 12, 31)).pk
 
 
 @pytest.mark.parametrize("case", BAD_SALES)

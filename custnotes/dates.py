@@ -1,0 +1,39 @@
+"""The one date rule for every dated record (sales, payments, costs; typed or imported) and for the
+pages' as-of dates: not after tomorrow (a clerk may book tonight what is dated tomorrow morning),
+not before the deployment's earliest date (settings.EARLIEST_RECORD_DATE, 1990-01-01 unless set:
+far enough back for a company's whole history, close enough to catch a typo in the year)."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+def earliest_date() -> datetime.date:
+    return settings.EARLIEST_RECORD_DATE
+
+
+def date_out_of_range(day: datetime.date, *, today: datetime.date, earliest: datetime.date) -> str | None:
+    """ "future" (after tomorrow), "past" (before earliest) or None when the day is fine."""
+    if day > today + datetime.timedelta(days=1):
+        return "future"
+    if day < earliest:
+        return "past"
+    return None
+
+
+def too_early_message(earliest: datetime.date | None = None) -> str:
+    return _("The date cannot be before %(earliest)s.") % {"earliest": (earliest or earliest_date()).isoformat()}
+
+
+def date_problem(day: datetime.date) -> str | None:
+    """Why a record may not carry this date, in words; None if fine. Every write of a dated record
+    asks this."""
+    earliest = earliest_date()
+    reason = date_out_of_range(day, today=timezone.localdate(), earliest=earliest)
+    if reason == "future":
+        return _("The date cannot be later than tomorrow.")
+    if reason == "past":
+        return too_early_message(earliest)
+    return None
