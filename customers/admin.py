@@ -5,7 +5,7 @@ from .models import Customer, Industry, Note, Tag, Team
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "description", "member_count")
+    list_display = ("name", "description", "is_default", "member_count")
     search_fields = ("name", "members__username")
     filter_horizontal = ("members",)
 

@@ -108,7 +108,16 @@ NOTES = [
 def load(*, stdout=None):
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
     User = get_user_model()
-    teams = {name: Team.objects.create(name=name, description=desc) for name, desc in TEAMS}
+    # The install's default team (where imports without a team go) becomes the first demo team.
+    default = Team.objects.filter(is_default=True).first()
+    teams = {}
+    for name, desc in TEAMS:
+        if default is not None and not teams:
+            default.name, default.description = name, desc
+            default.save(update_fields=["name", "description"])
+            teams[name] = default
+        else:
+            teams[name] = Team.objects.create(name=name, description=desc)
     users = {}
     for username, first, last, role, team_names, staff in USERS:
         user = User.objects.create_user(

@@ -95,8 +95,7 @@ COLUMNS = (
         "团队",
         "Team",
         "choice",
-        required=True,
-        choices=_team_choices,
+        choices=_team_choices,  # optional: see _fill_team
         example="华东销售组",
         options=_team_options,
     ),
@@ -126,6 +125,7 @@ def prepare(ctx):
     user = ctx.user
     data["all_teams"] = sees_all_customers(user)
     data["my_teams"] = set(user.teams.values_list("pk", flat=True)) if user.is_authenticated else set()
+    data["default_team"] = Team.objects.filter(is_default=True).values_list("pk", flat=True).first()
     users = get_user_model().objects.filter(is_active=True)
     data["users"] = {u.username.lower(): u.pk for u in users}
     memberships: dict[int, set[int]] = {}
@@ -154,6 +154,22 @@ def resolve(row, ctx) -> None:
             existing_pk = adopted[0]
     row["_pk"] = existing_pk
     row["owner_id"] = data["users"].get(row["owner"].lower()) if row.get("owner") else None
+    _fill_team(row, data)
+
+
+def _fill_team(row, data) -> None:
+    """A row that names no team (a company's own book has no such column, or leaves it empty): an
+    existing customer keeps its team; a new one goes to the importer's team when they work in exactly
+    one, else to the deployment's default team."""
+    if row.get("team_id") is not None and not row.get("_team_filled"):
+        return
+    row["_team_filled"] = True
+    if existing := row["_pk"]:
+        row["team_id"] = data["current"][existing][0]
+    elif len(data["my_teams"]) == 1:
+        (row["team_id"],) = data["my_teams"]
+    else:
+        row["team_id"] = data["default_team"]
 
 
 def check(row, ctx) -> list:
@@ -172,8 +188,13 @@ def check(row, ctx) -> list:
             problems.append(("customer_id", _("you may not change customers")))
         elif not _in_scope(data, data["current"][existing_pk][0]):
             problems.append(("customer_id", _("this customer belongs to a team you do not work in")))
-    if not _in_scope(data, row["team_id"]):
-        problems.append(("team_id", _("you may only import customers of your own teams")))
+    if row["team_id"] is None:
+        problems.append(("team_id", _("name the customer's team: this database has no default team")))
+    elif not _in_scope(data, row["team_id"]):
+        if row.get("_team_filled"):
+            problems.append(("team_id", _("name the customer's team: you work in several teams")))
+        else:
+            problems.append(("team_id", _("you may only import customers of your own teams")))
     name_key = ((row.get("company") or "").lower(), row["name"].lower())
     if name_key in data["names_in_file"]:
         problems.append(("name", _("the same name and company appear twice in this sheet")))

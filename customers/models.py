@@ -17,18 +17,26 @@ DEFAULT_OUTLOOK_FACTORS = {Outlook.GROWING: "1.20", Outlook.STABLE: "1.00", Outl
 
 
 class Team(models.Model):
-    """A sales team. Users belong to teams; each customer belongs to one team."""
+    """A sales team. Users belong to teams; each customer belongs to one team. One team is the
+    deployment's default (created by a migration, renamable): imported customers that name no team
+    go there when the importer does not work in exactly one team."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
     )
+    is_default = models.BooleanField(
+        _("default team"), default=False, help_text=_("Imported customers without a team go here.")
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="one_default_team")
+        ]
 
     def __str__(self):
         return self.name

@@ -1,6 +1,7 @@
 import pytest
 
 from custnotes.permissions import can_change_customer, in_scope
+from customers.models import Team
 from customers.selectors import customer_list, owner_choices, team_choices
 from tests.conftest import make_user
 
@@ -36,6 +37,7 @@ def test_change_rights(sales_user, manager_user, finance_user, east_customer, so
 
 def test_team_and_owner_choices(sales_user, other_sales_user, finance_user, team_east, team_south):
     assert list(team_choices(user=sales_user)) == [team_east]
-    assert set(team_choices(user=finance_user)) == {team_east, team_south}
+    default = Team.objects.get(is_default=True)  # every install has one (a migration creates it)
+    assert set(team_choices(user=finance_user)) == {team_east, team_south, default}
     assert list(owner_choices(user=sales_user)) == [sales_user]
     assert set(owner_choices(user=finance_user)) == {sales_user, other_sales_user}

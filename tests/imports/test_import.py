@@ -933,3 +933,56 @@ def test_a_companys_history_from_1995_imports_and_older_rows_say_the_limit(peopl
     assert not Sale.objects.exists()  # nothing while a row is wrong
     result = run_import(path, user=people, good_rows_only=True)
     assert timezone.localtime(Sale.objects.get().occurred_at).date() == datetime.date(1995, 3, 8)
+
+
+# --- a company's own book: no Team column ----------------------------------------------------------
+
+
+def book_without_team(path, customers, sales=()):
+    sheets = {"Customers": table(CUSTOMER_HEADERS, customers, keys=["customer_id", "name"], language="en")}
+    if sales:
+        sheets["Sales"] = table(SALE_HEADERS, sales, keys=["sale_id", "customer_id", "date", "product", "amount"])
+    return write_book(path, sheets)
+
+
+def test_customers_without_a_team_column_go_to_the_default_team(finance_user, tmp_path):
+    from customers.models import Team
+
+    default = Team.objects.get(is_default=True)  # created by a migration on every install
+    path = book_without_team(
+        tmp_path / "book.xlsx",
+        [{"customer_id": "C1", "name": "Alpha"}, {"customer_id": "C2", "name": "Beta"}],
+        [{"sale_id": "S1", "customer_id": "C1", "date": "2024-06-01", "product": "Widgets", "amount": 250}],
+    )
+    result = run_import(path, user=finance_user)  # Finance works in no team
+    assert rows(result) == []
+    assert {c.name: c.team for c in Customer.objects.all()} == {"Alpha": default, "Beta": default}
+    assert Sale.objects.get().customer.name == "Alpha"
+
+
+def test_customers_without_a_team_go_to_the_importers_only_team(sales_user, team_east, tmp_path):
+    result = run_import(
+        book_without_team(tmp_path / "b.xlsx", [{"customer_id": "C1", "name": "Alpha"}]), user=sales_user
+    )
+    assert rows(result) == []
+    assert Customer.objects.get().team == team_east
+
+
+def test_a_customer_reimported_without_a_team_keeps_its_team(people, south_customer, tmp_path):
+    south_customer.external_id = "C9"
+    south_customer.save()
+    result = run_import(
+        book_without_team(tmp_path / "b.xlsx", [{"customer_id": "C9", "name": "South Co"}]), user=people
+    )
+    assert rows(result) == []
+    south_customer.refresh_from_db()
+    assert south_customer.team.name == "South"
+
+
+def test_an_importer_of_several_teams_is_asked_to_name_the_team(sales_user, team_south, tmp_path):
+    team_south.members.add(sales_user)
+    result = run_import(
+        book_without_team(tmp_path / "b.xlsx", [{"customer_id": "C1", "name": "Alpha"}]), user=sales_user
+    )
+    assert [message for *_where, message in rows(result)] == ["请填写客户的团队：你属于多个团队"]
+    assert not Customer.objects.exists()
