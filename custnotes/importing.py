@@ -1,4 +1,4 @@
-"""The import engine: reads a customer book workbook (.xlsx) streaming, matches sheets and headers
+"""The import engine: reads a customer book workbook (.xlsx, or one sheet as CSV) streaming, matches sheets and headers
 in either language and any order, parses the values people really type, checks every row before
 anything is written, reports each bad row by sheet, row, column and reason, and writes in one
 transaction — or nothing at all while any row is bad, unless the good rows alone are asked for.
@@ -7,6 +7,8 @@ What each sheet holds and how its rows are checked and written is said by the se
 (custnotes.registry ImportSheet, from each app's sheets.py); this module knows only workbooks.
 """
 
+import codecs
+import csv
 import datetime
 import re
 import unicodedata
@@ -301,8 +303,9 @@ def parse_value(column: ImportColumn, value, choices: dict | None = None):
 # --- the file -----------------------------------------------------------------------------------
 
 
-def check_file(path) -> None:
-    """Refuse, with a clear reason, anything that is not an .xlsx workbook of a sane size."""
+def check_file(path) -> str:
+    """ "xlsx" or "csv" for what can be read; refuse, with a clear reason, anything else, and
+    anything of an insane size."""
     with open(path, "rb") as handle:
         head = handle.read(8)
         handle.seek(0, 2)
@@ -312,9 +315,9 @@ def check_file(path) -> None:
     if head.startswith(OLE_SIGNATURE):
         raise ImportRefused(_("This is an old Excel file (.xls). Open it in Excel or WPS and save it as .xlsx."))
     if not zipfile.is_zipfile(path):
-        if _looks_like_text(path):
-            raise ImportRefused(_("This is a text (CSV) file. Open it in Excel or WPS and save it as .xlsx."))
-        raise ImportRefused(_("This is not an Excel workbook (.xlsx)."))
+        if text_encoding(path):
+            return "csv"
+        raise ImportRefused(_("This is neither an Excel workbook (.xlsx) nor a CSV file."))
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -329,6 +332,7 @@ def check_file(path) -> None:
         raise ImportRefused(_("The file unpacks to far more than its size: refused."))
     if "xl/workbook.xml" not in names:
         raise ImportRefused(_("This is not an Excel workbook (.xlsx)."))
+    return "xlsx"
 
 
 def too_large_message() -> str:
@@ -337,17 +341,69 @@ def too_large_message() -> str:
     return _("The file is larger than %(size)s.") % {"size": filesizeformat(settings.IMPORT_MAX_BYTES)}
 
 
-def _looks_like_text(path) -> bool:
-    with open(path, "rb") as handle:
-        sample = handle.read(4096)
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError:
+# --- CSV: one sheet a file -------------------------------------------------------------------------
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 (with or without the BOM Excel writes), GBK/GB18030
+
+
+def text_encoding(path) -> str | None:
+    """The encoding a text file decodes in, whole (Chinese Excel saves CSV as GBK, other tools as
+    UTF-8), or None when it is not delimited text. Read in chunks: no file is held in memory."""
+    for encoding in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        seen_delimiter = False
         try:
-            sample.decode("gb18030")
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    text = decoder.decode(chunk)
+                    seen_delimiter = seen_delimiter or any(d in text for d in ",;\t")
+                    if "\x00" in text:
+                        return None
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return False
-    return b"," in sample or b"\t" in sample or b";" in sample
+            continue
+        return encoding if seen_delimiter else None
+    return None
+
+
+class CsvSheet:
+    """A CSV file read like a read-only worksheet (iter_rows of values), streaming, as many passes as
+    the import makes. Its title is the template sheet whose columns its header row names best."""
+
+    def __init__(self, path, encoding: str):
+        self.path, self.encoding = path, encoding
+        with open(path, encoding=encoding, newline="") as handle:
+            sample = handle.read(64 * 1024)
+        try:
+            self.dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            self.dialect = csv.excel
+        head = [row for _n, row in zip(range(HEADER_SCAN_ROWS), self.iter_rows(values_only=True), strict=False)]
+        best = None
+        for sheet in registry.import_sheets:
+            found = _header(head, sheet)
+            if found:
+                required = [c for c in sheet.columns if c.required]
+                score = (all(c in found[1].values() for c in required), len(found[1]))
+                if best is None or score > best[0]:
+                    best = (score, sheet)
+        self.title = best[1].zh if best else ""
+
+    def iter_rows(self, min_row: int = 1, values_only: bool = True):
+        with open(self.path, encoding=self.encoding, newline="") as handle:
+            for number, row in enumerate(csv.reader(handle, self.dialect), start=1):
+                if number >= min_row:
+                    yield tuple(row)
+
+
+class CsvBook:
+    """A CSV file as a workbook of one sheet, for the same import path as .xlsx."""
+
+    def __init__(self, path, encoding: str):
+        self.worksheets = [CsvSheet(path, encoding)]
+
+    def close(self):
+        pass
 
 
 def _sheet_for(title: str) -> ImportSheet | None:
@@ -449,8 +505,10 @@ def run_import(
 ) -> ImportResult:
     """Check every row of every known sheet; then, unless a row is bad (or only the good rows are
     wanted) and unless this is a dry run, write them all in one transaction, in batches."""
-    check_file(path)
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    if check_file(path) == "csv":
+        workbook = CsvBook(path, text_encoding(path))
+    else:
+        workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         layouts = _layouts(workbook)
         if not layouts:

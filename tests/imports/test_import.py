@@ -702,20 +702,50 @@ def test_an_old_xls_file_is_refused(tmp_path):
     assert refused(path) == "这是旧版 Excel 文件（.xls）。请用 Excel 或 WPS 打开并另存为 .xlsx。"
 
 
-def test_a_csv_file_is_refused(tmp_path):
-    path = tmp_path / "customers.xlsx"
-    path.write_text("客户编号,名称,团队\nC1,甲公司,East\n", encoding="utf-8")
-    assert refused(path) == "这是文本（CSV）文件。请用 Excel 或 WPS 打开并另存为 .xlsx。"
-    gbk = tmp_path / "gbk.csv"
-    gbk.write_bytes("客户编号,名称,团队\nC1,甲公司,East\n".encode("gb18030"))
-    with translation.override("en"):
-        assert refused(gbk) == "This is a text (CSV) file. Open it in Excel or WPS and save it as .xlsx."
+def test_a_csv_saved_by_chinese_excel_imports(people, tmp_path):
+    # Chinese Excel saves "CSV" as GBK; the headers in Chinese, amounts as people type them
+    gbk = tmp_path / "客户.csv"
+    gbk.write_bytes('客户编号,名称,团队,信用额度\r\nC1,甲公司,East,"50,000"\r\nC2,乙公司,South,\r\n'.encode("gbk"))
+    result = run_import(gbk, user=people)
+    assert rows(result) == []
+    assert {(c.name, c.team.name, c.credit_limit) for c in Customer.objects.all()} == {
+        ("甲公司", "East", Decimal("50000.00")),
+        ("乙公司", "South", Decimal("0.00")),
+    }
+    # UTF-8 with the BOM Excel writes, semicolons, English headers: the Sales sheet, by its columns
+    sales = tmp_path / "export.csv"
+    lines = [
+        "Sale ID;Customer ID;Date;Product or service;Amount",
+        "S1;C1;2024-06-01;Widgets;250",
+        "S2;C2;2024/6/2;Gadgets;99.90",
+    ]
+    sales.write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode())
+    result = run_import(sales, user=people)
+    assert rows(result) == []
+    assert sorted(Sale.objects.values_list("external_id", "amount")) == [
+        ("S1", Decimal("250.00")),
+        ("S2", Decimal("99.90")),
+    ]
+
+
+def test_a_bad_csv_row_is_reported_like_a_sheets(people, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("Customer ID,Name,Team,Payment terms (days)\nC1,Alpha,East,400\n", encoding="utf-8")
+    result = run_import(path, user=people)
+    assert rows(result) == [("客户", 2, "账期（天） / Payment terms (days)", "应在 0 到 365 天之间")]
+    assert not Customer.objects.exists()
+
+
+def test_text_that_is_no_csv_is_refused(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_bytes(b"\xff\xfe\x00\x01" * 100)
+    assert refused(path) == "这既不是 Excel 工作簿（.xlsx），也不是 CSV 文件。"
 
 
 def test_random_bytes_are_refused(tmp_path):
     path = tmp_path / "noise.xlsx"
     path.write_bytes(bytes(range(256)) * 16)
-    assert refused(path) == "这不是 Excel 工作簿（.xlsx）。"
+    assert refused(path) == "这既不是 Excel 工作簿（.xlsx），也不是 CSV 文件。"
 
 
 def test_a_file_over_the_size_limit_is_refused(settings, tmp_path):

@@ -254,13 +254,13 @@ def test_a_bad_file_shows_its_errors_then_imports_the_good_rows(
 
 def test_a_refused_file_shows_the_reason(client_for, finance_user, tmp_path, queued, media):
     client = client_for(finance_user)
-    csv = tmp_path / "book.csv"
-    csv.write_text("Customer ID,Name,Team\nC1,Alpha,East\n", encoding="utf-8")
-    upload(client, csv, "book.csv")
+    noise = tmp_path / "book.xlsx"
+    noise.write_bytes(bytes(range(256)) * 16)
+    upload(client, noise, "book.xlsx")
     job = ImportJob.objects.get()
     assert import_job_run(job_id=job.pk) == ImportJob.Status.REFUSED
     job.refresh_from_db()
-    assert job.message == "这是文本（CSV）文件。请用 Excel 或 WPS 打开并另存为 .xlsx。"
+    assert job.message == "这既不是 Excel 工作簿（.xlsx），也不是 CSV 文件。"
     assert job.message in client.get(reverse("import-job", args=[job.pk])).content.decode()
 
 
