@@ -1,7 +1,7 @@
-"""The import engine: reads a customer book workbook (.xlsx, or one sheet as CSV) streaming, matches sheets and headers
-in either language and any order, parses the values people really type, checks every row before
-anything is written, reports each bad row by sheet, row, column and reason, and writes in one
-transaction — or nothing at all while any row is bad, unless the good rows alone are asked for.
+"""The import engine: reads a customer book workbook (.xlsx, or one sheet as CSV) streaming,
+matches sheets and headers in either language and any order, parses the values people really type,
+checks every row before anything is written, reports each bad row by sheet, row, column and reason,
+and writes in one transaction — or nothing at all while any row is bad, unless the good rows alone are asked for.
 
 What each sheet holds and how its rows are checked and written is said by the sections
 (custnotes.registry ImportSheet, from each app's sheets.py); this module knows only workbooks.
@@ -304,8 +304,8 @@ def parse_value(column: ImportColumn, value, choices: dict | None = None):
 
 
 def check_file(path) -> str:
-    """ "xlsx" or "csv" for what can be read; refuse, with a clear reason, anything else, and
-    anything of an insane size."""
+    """What the file is: "xlsx", or the encoding of a CSV file; refuse, with a clear reason,
+    anything else, and anything of an insane size."""
     with open(path, "rb") as handle:
         head = handle.read(8)
         handle.seek(0, 2)
@@ -315,8 +315,8 @@ def check_file(path) -> str:
     if head.startswith(OLE_SIGNATURE):
         raise ImportRefused(_("This is an old Excel file (.xls). Open it in Excel or WPS and save it as .xlsx."))
     if not zipfile.is_zipfile(path):
-        if text_encoding(path):
-            return "csv"
+        if encoding := text_encoding(path):
+            return encoding
         raise ImportRefused(_("This is neither an Excel workbook (.xlsx) nor a CSV file."))
     try:
         with zipfile.ZipFile(path) as archive:
@@ -505,10 +505,8 @@ def run_import(
 ) -> ImportResult:
     """Check every row of every known sheet; then, unless a row is bad (or only the good rows are
     wanted) and unless this is a dry run, write them all in one transaction, in batches."""
-    if check_file(path) == "csv":
-        workbook = CsvBook(path, text_encoding(path))
-    else:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+    kind = check_file(path)
+    workbook = load_workbook(path, read_only=True, data_only=True) if kind == "xlsx" else CsvBook(path, kind)
     try:
         layouts = _layouts(workbook)
         if not layouts:
