@@ -45,6 +45,9 @@ def load(*, stdout=None):
     finance = get_user_model().objects.filter(username="finance").first()
     methods = list(PaymentMethod.objects.filter(is_active=True))
     now = timezone.now()
+    # Sales in office hours of the local day, so the demo's days (and the purchase model's fit on
+    # them) are the same whatever time of day it is loaded.
+    opening = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(9)))
     sales_count = payments_count = 0
     for customer in Customer.objects.exclude(customer_type="prospect").order_by("pk"):
         big = customer.credit_limit >= 1000000
@@ -54,7 +57,7 @@ def load(*, stdout=None):
         # vary around it.
         typical = rng.gammavariate(2.0, (200000 if big else 12000) / 2.0)
         for days_ago in purchase_days(rng, first=rng.randint(200, 540)):
-            occurred = now - datetime.timedelta(days=days_ago, hours=rng.randint(0, 8))
+            occurred = opening - datetime.timedelta(days=days_ago) + datetime.timedelta(hours=rng.randint(0, 8))
             amount = max(Decimal(str(round(rng.gammavariate(4.0, typical / 4.0), 2))), Decimal("100.00"))
             sale = services.sale_record(
                 customer=customer,
