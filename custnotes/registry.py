@@ -6,9 +6,12 @@ navigation, the notebook page, `load_demo`, `ensure_schedules`) iterates the reg
 order, so adding a section touches only that section's app.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,20 @@ class Registry:
             (s for s in self.notebook_sections if not s.permission or user.has_perm(s.permission)),
             key=lambda s: s.order,
         )
+
+    def section_contexts(self, *, user, **kwargs) -> list[tuple[NotebookSection, dict | None]]:
+        """Each section the user may see with its context; None for a section whose context failed
+        (logged with its traceback), so that one broken section shows an error box in the notebook
+        instead of taking the whole page down."""
+        composed = []
+        for section in self.sections_for(user):
+            try:
+                context = section.context(user=user, **kwargs)
+            except Exception:
+                logger.exception("notebook section %s failed", section.key)
+                context = None
+            composed.append((section, context))
+        return composed
 
 
 registry = Registry()

@@ -86,10 +86,7 @@ class CustomerDetailView(PermissionRequiredMixin, TemplateView):
         as_of_form = AsOfForm(self.request.GET if "as_of" in self.request.GET else None)
         as_of = as_of_form.as_of_date()
         figures = summary_rows(customers=[customer], as_of=as_of)[0]
-        sections = [
-            (section, section.context(customer=customer, user=user, as_of=as_of, params=self.request.GET))
-            for section in registry.sections_for(user)
-        ]
+        sections = registry.section_contexts(user=user, customer=customer, as_of=as_of, params=self.request.GET)
         context.update(
             customer=customer,
             as_of=as_of,

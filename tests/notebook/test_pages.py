@@ -73,6 +73,25 @@ def test_a_garbage_as_of_date_shows_todays_figures(client_for, sales_user, portf
     assert response.context["figures"]["verdict"] == EXPECTED["beta"]["verdict"]
 
 
+def test_a_failing_section_shows_an_error_box_and_the_rest_of_the_notebook(
+    client_for, sales_user, portfolio, monkeypatch, caplog
+):
+    from custnotes.registry import NotebookSection
+
+    def broken(**kwargs):
+        raise ZeroDivisionError("a bug in one section")
+
+    sections = [*registry.notebook_sections, NotebookSection("broken", "Broken", "unused.html", broken, order=35)]
+    monkeypatch.setattr(registry, "notebook_sections", sections)
+    response = client_for(sales_user).get(reverse("customers:detail", args=[portfolio.alpha.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "这一部分无法显示" in body
+    assert [s.key for s, ctx in response.context["sections"] if ctx is None] == ["broken"]
+    assert all(ctx is not None for s, ctx in response.context["sections"] if s.key != "broken")
+    assert "notebook section broken failed" in caplog.text
+
+
 def test_another_teams_notebook_is_not_found(client_for, other_sales_user, portfolio):
     url = reverse("customers:detail", args=[portfolio.alpha.pk])
     assert client_for(other_sales_user).get(url).status_code == 404
