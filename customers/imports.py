@@ -12,7 +12,7 @@ from custnotes.permissions import can_change_credit_terms, sees_all_customers
 
 from .choices import TYPE_ORDER, CustomerType
 from .models import Customer, Industry, Team
-from .validators import validate_phone
+from .validators import credit_terms_problems, validate_phone
 
 FIELDS = (
     "name",
@@ -214,10 +214,9 @@ def check(row, ctx) -> list:
             validate_phone(row["phone"])
         except ValidationError:
             problems.append(("phone", _("not a valid phone number")))
-    if row.get("credit_limit") is not None and row["credit_limit"] < 0:
-        problems.append(("credit_limit", _("cannot be negative")))
-    if row.get("payment_terms_days") is not None and not 0 <= row["payment_terms_days"] <= 365:
-        problems.append(("payment_terms_days", _("between 0 and 365 days")))
+    problems += credit_terms_problems(
+        credit_limit=row.get("credit_limit"), payment_terms_days=row.get("payment_terms_days")
+    ).items()
     if row.get("growth_rating") is not None and not 1 <= row["growth_rating"] <= 5:
         problems.append(("growth_rating", _("from 1 to 5")))
     sets_credit = row.get("credit_limit") is not None or row.get("payment_terms_days") is not None

@@ -10,7 +10,7 @@ from custnotes.identity import import_id_field
 from custnotes.money import money_field
 
 from .choices import Competition, CustomerType, GrowthRating, IndustryTemplate, Outlook
-from .validators import validate_phone
+from .validators import MAX_PAYMENT_TERMS_DAYS, NEGATIVE_CREDIT_LIMIT, PAYMENT_TERMS_RANGE, validate_phone
 
 # The outlook factor potential value uses when an industry sets none (DESIGN.md).
 DEFAULT_OUTLOOK_FACTORS = {Outlook.GROWING: "1.20", Outlook.STABLE: "1.00", Outlook.DECLINING: "0.80"}
@@ -145,12 +145,12 @@ class Customer(models.Model):
     credit_limit = money_field(
         _("credit limit"),
         default=0,
-        validators=[MinValueValidator(0, message=_("The credit limit cannot be negative."))],
+        validators=[MinValueValidator(0, message=NEGATIVE_CREDIT_LIMIT)],
     )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"),
         default=30,
-        validators=[MaxValueValidator(365, message=_("Payment terms must be between 0 and 365 days."))],
+        validators=[MaxValueValidator(MAX_PAYMENT_TERMS_DAYS, message=PAYMENT_TERMS_RANGE)],
     )
     growth_rating = models.PositiveSmallIntegerField(
         _("growth potential"), choices=GrowthRating.choices, default=GrowthRating.AVERAGE
@@ -181,12 +181,12 @@ class Customer(models.Model):
             models.CheckConstraint(
                 condition=models.Q(credit_limit__gte=0),
                 name="customer_credit_limit_not_negative",
-                violation_error_message=_("The credit limit cannot be negative."),
+                violation_error_message=NEGATIVE_CREDIT_LIMIT,
             ),
             models.CheckConstraint(
-                condition=models.Q(payment_terms_days__lte=365),
+                condition=models.Q(payment_terms_days__lte=MAX_PAYMENT_TERMS_DAYS),
                 name="customer_payment_terms_at_most_365",
-                violation_error_message=_("Payment terms must be between 0 and 365 days."),
+                violation_error_message=PAYMENT_TERMS_RANGE,
             ),
             models.CheckConstraint(
                 condition=models.Q(growth_rating__gte=1, growth_rating__lte=5),

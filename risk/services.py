@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from custnotes.money import ZERO, money_sum
 from customers.models import Customer, Industry
+from customers.validators import credit_terms_problems
 from transactions import calculations as ledger
 from transactions import selectors as ledger_selectors
 from valuation.models import CustomerValuation, ValuationRun
@@ -306,13 +307,11 @@ def proposal_decide(
     if proposal.status != ProposalStatus.PENDING:
         raise ValidationError(_("This proposal has already been decided."))
     if approve:
+        if problems := credit_terms_problems(credit_limit=credit_limit, payment_terms_days=payment_terms_days):
+            raise ValidationError(problems)
         if credit_limit is not None:
-            if credit_limit < 0:
-                raise ValidationError({"credit_limit": _("The credit limit cannot be negative.")})
             proposal.credit_limit = credit_limit
         if payment_terms_days is not None:
-            if not 0 <= payment_terms_days <= 365:
-                raise ValidationError({"payment_terms_days": _("Payment terms must be between 0 and 365 days.")})
             proposal.payment_terms_days = payment_terms_days
         if require_prepayment is not None:
             proposal.require_prepayment = require_prepayment

@@ -525,7 +525,7 @@ BAD_ERRORS_ZH = [
     ("客户 Customers", 5, "行业 / Industry", "无法识别的值“Spaceflight”"),
     ("客户 Customers", 6, "团队 / Team", "无法识别的值“North”"),
     ("客户 Customers", 7, "负责人 / Owner", "负责人必须是该客户所属团队的成员"),
-    ("客户 Customers", 8, "信用额度 / Credit limit", "不能为负数"),
+    ("客户 Customers", 8, "信用额度 / Credit limit", "信用额度不能为负数。"),
     ("客户 Customers", 9, "客户编号 / Customer ID", "同一编号在本表中出现了两次"),
     ("交易 Sales", 3, "日期 / Date", "不是日期（请写作 2024-01-05、2024/1/5 或 2024年1月5日）"),
     ("交易 Sales", 4, "金额 / Amount", "不是金额"),
@@ -732,7 +732,7 @@ def test_a_bad_csv_row_is_reported_like_a_sheets(people, tmp_path):
     path = tmp_path / "customers.csv"
     path.write_text("Customer ID,Name,Team,Payment terms (days)\nC1,Alpha,East,400\n", encoding="utf-8")
     result = run_import(path, user=people)
-    assert rows(result) == [("客户", 2, "账期（天） / Payment terms (days)", "应在 0 到 365 天之间")]
+    assert rows(result) == [("客户", 2, "账期（天） / Payment terms (days)", "账期必须在 0 到 365 天之间。")]
     assert not Customer.objects.exists()
 
 
