@@ -83,10 +83,29 @@ class ScoringStep:
 
 @dataclass(frozen=True)
 class SaleCheck:
-    """check(customer=..., amount=...) -> list of (message, blocking) before a sale is recorded."""
+    """What a later section says before sales are recorded, typed or imported: prepare(customer_ids=...)
+    reads what it needs for those customers at once; check(prepared, customer_id=..., amount=...,
+    pending=...) -> [(message, blocking)] for one sale, `pending` being what earlier sales of the same
+    batch (rows of an import) add to the customer's open amount."""
 
     name: str
+    prepare: Callable[..., Any]
     check: Callable[..., list]
+
+
+def sale_problems(*, customer_id: int, amount, prepared: dict | None = None, pending=0) -> list[tuple[str, bool]]:
+    """Every registered section's (message, blocking) about one sale; `prepared` holds each check's
+    prepare() for a batch (prepared here for this customer alone when not given)."""
+    prepared = prepared if prepared is not None else prepare_sale_checks(customer_ids=[customer_id])
+    return [
+        problem
+        for check in registry.sale_checks
+        for problem in check.check(prepared[check.name], customer_id=customer_id, amount=amount, pending=pending)
+    ]
+
+
+def prepare_sale_checks(*, customer_ids) -> dict:
+    return {check.name: check.prepare(customer_ids=customer_ids) for check in registry.sale_checks}
 
 
 @dataclass(frozen=True)

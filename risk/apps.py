@@ -37,7 +37,7 @@ class RiskConfig(AppConfig):
             )
         )
         registry.add_scoring_step(ScoringStep("risk", services.risk_score_run, order=10))
-        registry.add_sale_check(SaleCheck("credit", services.sale_check))
+        registry.add_sale_check(SaleCheck("credit", prepare=services.sale_check_prepare, check=services.sale_check))
         from custnotes.registry import ReportEntry
 
         from . import sheets

@@ -366,27 +366,45 @@ def risk_settings_update(*, block_risky_sales: bool) -> RiskSettings:
     return settings_row
 
 
-def sale_check(*, customer: Customer, amount: Decimal) -> list[tuple[str, bool]]:
+def sale_check_prepare(*, customer_ids) -> dict:
+    """What the credit check of sales needs about these customers, in a fixed number of queries:
+    the setting, each customer's name, limit and open amount now, and who is at high credit risk."""
+    ids = list(customer_ids)
+    latest: dict[int, str] = {}
+    for customer_id, level in (
+        CreditAssessment.objects.filter(customer_id__in=ids, run__status="done")
+        .order_by("customer_id", "-as_of")
+        .values_list("customer_id", "level")
+    ):
+        latest.setdefault(customer_id, level)  # the newest assessment of each customer comes first
+    return {
+        "block": RiskSettings.load().block_risky_sales,
+        "customers": {
+            pk: (name, limit)
+            for pk, name, limit in Customer.objects.filter(pk__in=ids).values_list("pk", "name", "credit_limit")
+        },
+        "open": ledger_selectors.open_receivables_by_customer(customer_ids=ids),
+        "high_risk": {pk for pk, level in latest.items() if level == Level.HIGH},
+    }
+
+
+def sale_check(prepared: dict, *, customer_id: int, amount: Decimal, pending: Decimal = ZERO) -> list[tuple[str, bool]]:
     """Before a sale: warn (or, with the setting on, refuse) when it would take the customer over its
     credit limit or the customer is at high credit risk."""
-    block = RiskSettings.load().block_risky_sales
+    block = prepared["block"]
+    name, limit = prepared["customers"][customer_id]
     problems = []
-    open_now = ledger_selectors.open_receivables(customer=customer)
-    if open_now + amount > customer.credit_limit:
+    total = prepared["open"].get(customer_id, ZERO) + pending + amount
+    if total > limit:
         problems.append(
             (
                 _("This sale takes %(name)s to %(total)s open, over the credit limit of %(limit)s.")
-                % {
-                    "name": customer.name,
-                    "total": _money(open_now + amount),
-                    "limit": _money(customer.credit_limit),
-                },
+                % {"name": name, "total": _money(total), "limit": _money(limit)},
                 block,
             )
         )
-    latest = CreditAssessment.objects.filter(customer=customer, run__status="done").order_by("-as_of").first()
-    if latest is not None and latest.level == Level.HIGH:
-        problems.append((_("%(name)s is at high credit risk.") % {"name": customer.name}, block))
+    if customer_id in prepared["high_risk"]:
+        problems.append((_("%(name)s is at high credit risk.") % {"name": name}, block))
     return problems
 
 

@@ -270,7 +270,19 @@ def credit_history(*, as_of: datetime.date, customer_ids=None) -> dict[int, dict
 
 def open_receivables(*, customer: Customer) -> Decimal:
     """What the customer owes now (all sales and allocations to date)."""
-    return sum((item.open_amount for item in open_items(customer=customer)), ZERO)
+    return open_receivables_by_customer(customer_ids=[customer.pk]).get(customer.pk, ZERO)
+
+
+def open_receivables_by_customer(*, customer_ids) -> dict[int, Decimal]:
+    """What each of these customers owes now, in one grouped query; customers who owe nothing are left out."""
+    rows = (
+        sales_with_open_amounts(Sale.objects.filter(customer_id__in=customer_ids, is_void=False))
+        .filter(open_amount__gt=0)
+        .values("customer_id")
+        .annotate(total=money_sum("open_amount"))
+        .order_by()
+    )
+    return {row["customer_id"]: row["total"] for row in rows}
 
 
 AGING_FIGURES = ("open_total", *AgingBucket.values)  # the figures of a receivables_aging() row

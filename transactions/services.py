@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from custnotes.dates import date_problem
 from custnotes.money import ZERO, round_money
+from custnotes.registry import sale_problems
 from customers.models import Customer
 from customers.services import customer_type_change
 
@@ -89,6 +90,11 @@ def _refresh_customer_type(customer: Customer, reason: str) -> None:
 # --- sales --------------------------------------------------------------------------------------
 
 
+class SaleNeedsConfirmation(ValidationError):
+    """The sale draws warnings (no refusal) from a later section, e.g. over the credit limit: the
+    caller shows them and records the sale again with confirmed=True."""
+
+
 @transaction.atomic
 def sale_record(
     *,
@@ -99,11 +105,21 @@ def sale_record(
     cost_of_goods: Decimal | None = None,
     due_date: datetime.date | None = None,
     user=None,
+    confirmed: bool = True,
 ) -> Sale:
     """Record a sale; its due date defaults to the sale date + the customer's payment terms.
-    Credit the customer already has is applied to it at once."""
+    Credit the customer already has is applied to it at once.
+
+    The later sections' sale checks (registry.sale_problems: the credit limit, high credit risk)
+    run here, for every caller: a blocking one refuses the sale; warnings raise SaleNeedsConfirmation
+    unless the caller has confirmed them (a form asks first; jobs and commands pass confirmed=True)."""
     customer = _lock_customer(customer)
     amount = _check_amount(amount)
+    problems = sale_problems(customer_id=customer.pk, amount=amount)
+    if blocking := [message for message, block in problems if block]:
+        raise ValidationError(blocking, code="blocked")
+    if problems and not confirmed:
+        raise SaleNeedsConfirmation([message for message, _block in problems], code="confirm")
     _check_date(occurred_at, "occurred_at")
     occurred_on = calculations.local_date(occurred_at)
     if due_date is None:

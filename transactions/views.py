@@ -12,7 +12,6 @@ from django.views.generic import FormView, TemplateView
 
 from custnotes.excel import workbook_response
 from custnotes.forms import AsOfForm, add_errors
-from custnotes.registry import registry
 from custnotes.views import FilteredTableView, ReportPageMixin
 from customers.selectors import customer_list
 from customers.views import CustomerScopedMixin
@@ -104,23 +103,10 @@ class SaleCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView):
     def form_valid(self, form):
         data = dict(form.cleaned_data)
         confirmed = data.pop("confirm_risk", False)
-        # Sections after the ledger (risk) may warn about, or refuse, the sale.
-        problems = [
-            problem
-            for check in registry.sale_checks
-            for problem in check.check(customer=self.customer, amount=data["amount"])
-        ]
-        blocking = [message for message, block in problems if block]
-        if blocking:
-            for message in blocking:
-                form.add_error(None, message)
-            return self.form_invalid(form)
-        if problems and not confirmed:
-            return self.render_to_response(
-                self.get_context_data(form=form, warnings=[message for message, _block in problems])
-            )
         try:
-            sale = services.sale_record(customer=self.customer, user=self.request.user, **data)
+            sale = services.sale_record(customer=self.customer, user=self.request.user, confirmed=confirmed, **data)
+        except services.SaleNeedsConfirmation as warnings:  # the later sections' warnings: ask first
+            return self.render_to_response(self.get_context_data(form=form, warnings=warnings.messages))
         except ValidationError as error:
             add_errors(form, error)
             return self.form_invalid(form)

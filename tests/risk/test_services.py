@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 
+from custnotes.registry import sale_problems
 from risk import services
 from risk.choices import AlertKind, Level, ProposalStatus
 from risk.models import CreditAssessment, CreditPolicy, CreditProposal, IndustryChange, IndustryRisk, RiskAlert
@@ -513,8 +514,8 @@ def test_industry_outlook_change_refuses_empty_reason_or_no_change(manager_user,
 def test_sale_check_warns_over_the_limit():
     customer = CustomerFactory(credit_limit=D("1000.00"))
     record_sale(customer, "600.00", 0)
-    assert services.sale_check(customer=customer, amount=D("400.00")) == []  # exactly at the limit
-    problems = services.sale_check(customer=customer, amount=D("400.01"))
+    assert sale_problems(customer_id=customer.pk, amount=D("400.00")) == []  # exactly at the limit
+    problems = sale_problems(customer_id=customer.pk, amount=D("400.01"))
     assert len(problems) == 1
     message, blocking = problems[0]
     assert not blocking
@@ -524,9 +525,9 @@ def test_sale_check_warns_over_the_limit():
 def test_sale_check_warns_for_high_credit_risk():
     customer = CustomerFactory(credit_limit=D("100000.00"))
     record_sale(customer, "500.00", -400)  # over 90 days: high
-    assert services.sale_check(customer=customer, amount=D("10.00")) == []  # not assessed yet
+    assert sale_problems(customer_id=customer.pk, amount=D("10.00")) == []  # not assessed yet
     score()
-    problems = services.sale_check(customer=customer, amount=D("10.00"))
+    problems = sale_problems(customer_id=customer.pk, amount=D("10.00"))
     assert len(problems) == 1
     assert problems[0][1] is False
 
@@ -536,8 +537,30 @@ def test_sale_check_blocks_with_the_setting_on():
     record_sale(customer, "500.00", -400)
     score()
     services.risk_settings_update(block_risky_sales=True)
-    problems = services.sale_check(customer=customer, amount=D("600.00"))
+    problems = sale_problems(customer_id=customer.pk, amount=D("600.00"))
     assert len(problems) == 2  # over the limit (1 100 > 1 000) and high credit risk
     assert all(blocking for _message, blocking in problems)
     services.risk_settings_update(block_risky_sales=False)
-    assert not any(blocking for _m, blocking in services.sale_check(customer=customer, amount=D("600.00")))
+    assert not any(blocking for _m, blocking in sale_problems(customer_id=customer.pk, amount=D("600.00")))
+
+
+def test_the_sale_service_applies_the_check_for_every_caller():
+    from tests.transactions.factories import at
+    from transactions import services as ledger
+    from transactions.models import Sale
+
+    customer = CustomerFactory(credit_limit=D("1000.00"))
+    record_sale(customer, "600.00", 0)
+    # a warning: the form asks first (confirmed=False), other callers record it
+    with pytest.raises(ledger.SaleNeedsConfirmation) as asked:
+        ledger.sale_record(customer=customer, occurred_at=at(0), product="X", amount=D("500.00"), confirmed=False)
+    assert customer.name in asked.value.messages[0]
+    assert record_sale(customer, "500.00", 0).pk
+    # with the setting on, refused whoever asks, and nothing written
+    services.risk_settings_update(block_risky_sales=True)
+    before = Sale.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        record_sale(customer, "1.00", 0)
+    (message,) = refused.value.messages  # over the limit: ¥1,101.00 open against ¥1,000.00
+    assert customer.name in message and "¥1,101.00" in message and "¥1,000.00" in message
+    assert Sale.objects.count() == before
