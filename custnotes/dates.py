@@ -37,3 +37,13 @@ def date_problem(day: datetime.date) -> str | None:
     if reason == "past":
         return too_early_message(earliest)
     return None
+
+
+def command_date(value: str) -> datetime.date:
+    """A command-line date argument (YYYY-MM-DD), for argparse's type=; a clear error otherwise."""
+    from django.core.management.base import CommandError
+
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"not a date (YYYY-MM-DD): {value}") from exc

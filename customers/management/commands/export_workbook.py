@@ -1,18 +1,11 @@
-import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from custnotes.dates import command_date
 from custnotes.workbook import write_workbook
 from customers.models import Customer
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value}") from exc
 
 
 class Command(BaseCommand):
@@ -20,7 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path")
-        parser.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--as-of", type=command_date, default=None, help="YYYY-MM-DD (default: today)")
         parser.add_argument("--customer", type=int, default=None, help="only this customer's id")
 
     def handle(self, *args, path: str, as_of=None, customer=None, **options):

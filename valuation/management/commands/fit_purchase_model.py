@@ -3,21 +3,20 @@ import json as jsonlib
 
 from django.core.management.base import BaseCommand, CommandError
 
+from custnotes.dates import command_date
 from valuation import services
-
-from .rescore import parse_date
 
 
 class Command(BaseCommand):
     help = "Fit BG/NBD and Gamma-Gamma on the purchase history up to a date and print the parameters."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=parse_date, required=True, help="YYYY-MM-DD")
+        parser.add_argument("--as-of", type=command_date, required=True, help="YYYY-MM-DD")
         parser.add_argument("--unit", choices=["days", "weeks"], default="weeks")
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument(
             "--holdout-until",
-            type=parse_date,
+            type=command_date,
             default=None,
             help="YYYY-MM-DD: fit up to --as-of, predict up to this date, compare with what happened",
         )

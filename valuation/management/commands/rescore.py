@@ -1,23 +1,15 @@
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 
+from custnotes.dates import command_date
 from customers.models import Customer
 from valuation import services
-
-
-def parse_date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value}") from exc
 
 
 class Command(BaseCommand):
     help = "Score customers' value (and with the risk section, their risk) as of a date."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=parse_date, default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--as-of", type=command_date, default=None, help="YYYY-MM-DD (default: today)")
         parser.add_argument("--customer", type=int, default=None, help="only this customer's id")
         parser.add_argument("--unit", choices=["days", "weeks"], default="weeks")
 
