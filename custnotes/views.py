@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -14,12 +14,13 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
+from custnotes import selectors
 from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.exports import export_customers, export_job_start
 from custnotes.forms import AsOfForm, ImportUploadForm
 from custnotes.import_template import template_workbook
 from custnotes.imports_jobs import import_job_retry_good_rows, import_job_start
-from custnotes.models import ExportJob, ImportJob
+from custnotes.models import ImportJob
 from custnotes.registry import registry
 from custnotes.workbook import write_workbook
 
@@ -154,7 +155,7 @@ class WorkbookJobView(TemplateView):
     template_name = "includes/export_job.html"
 
     def get_context_data(self, **kwargs):
-        job = get_object_or_404(ExportJob, pk=self.kwargs["pk"], user=self.request.user)
+        job = selectors.export_job_get(user=self.request.user, pk=self.kwargs["pk"])
         return super().get_context_data(job=job, **kwargs)
 
     def get_template_names(self):
@@ -165,7 +166,7 @@ class WorkbookJobView(TemplateView):
 
 class WorkbookDownloadView(View):
     def get(self, request, pk):
-        job = get_object_or_404(ExportJob, pk=pk, user=request.user, status=ExportJob.Status.DONE)
+        job = selectors.export_job_get(user=request.user, pk=pk, done=True)
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
 
 
@@ -177,7 +178,7 @@ class ImportView(PermissionRequiredMixin, FormView):
     template_name = "imports/upload.html"
 
     def get_context_data(self, **kwargs):
-        jobs = ImportJob.objects.filter(user=self.request.user)[:10]
+        jobs = selectors.import_job_list(user=self.request.user)[:10]
         return super().get_context_data(jobs=jobs, **kwargs)
 
     def form_valid(self, form):
@@ -201,7 +202,7 @@ class ImportJobView(PermissionRequiredMixin, TemplateView):
     template_name = "imports/job.html"
 
     def get_job(self):
-        return get_object_or_404(ImportJob, pk=self.kwargs["pk"], user=self.request.user)
+        return selectors.import_job_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def get_template_names(self):
         if self.request.htmx:

@@ -42,3 +42,7 @@ def owner_choices(*, user) -> QuerySet:
 
 def industry_list() -> QuerySet[Industry]:
     return Industry.objects.all()
+
+
+def industry_get(*, pk) -> Industry:
+    return get_object_or_404(industry_list(), pk=pk)

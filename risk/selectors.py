@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from custnotes.permissions import scope_queryset
 
 from .choices import ProposalStatus
-from .models import CreditAssessment, CreditProposal, IndustryRisk, RiskAlert
+from .models import CreditAssessment, CreditProposal, IndustryChange, IndustryRisk, RiskAlert
 
 
 def alert_list(*, user) -> QuerySet[RiskAlert]:
@@ -81,3 +81,8 @@ def concentration(*, assessments: QuerySet[CreditAssessment], limit: int) -> tup
     """The customers with the largest shares of portfolio revenue, and the share of all the others."""
     shares = list(assessments.filter(concentration_share__isnull=False).order_by("-concentration_share")[:limit])
     return shares, 1 - sum((s.concentration_share for s in shares), 0)
+
+
+def industry_change_list(*, limit: int = 30) -> list[IndustryChange]:
+    """The latest changes of industry outlooks, newest first, with who made them."""
+    return list(IndustryChange.objects.select_related("industry", "changed_by")[:limit])

@@ -14,14 +14,14 @@ from django.views.generic import FormView, TemplateView
 
 from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.views import FilteredTableView
-from customers.models import Industry
+from customers.selectors import industry_get, industry_list
 from valuation.selectors import latest_run
 
 from . import selectors, services
 from .choices import AlertKind, Level
 from .filtersets import RiskAlertFilterSet
 from .forms import AcknowledgeForm, IndustryOutlookForm, ProposalDecisionForm, RiskSettingsForm
-from .models import IndustryChange, RiskSettings
+from .models import RiskSettings
 from .tables import DebtorTable, RiskAlertTable
 
 TOP_DEBTORS = 10
@@ -161,9 +161,9 @@ class IndustryListView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         run = latest_run()
         return super().get_context_data(
-            industries=Industry.objects.all(),
+            industries=industry_list(),
             risks={r.industry_id: r for r in selectors.industry_risks(run=run)},
-            changes=IndustryChange.objects.select_related("industry", "changed_by")[:30],
+            changes=selectors.industry_change_list(limit=30),
             can_change=self.request.user.has_perm("customers.change_industry"),
             **kwargs,
         )
@@ -175,7 +175,7 @@ class IndustryOutlookView(PermissionRequiredMixin, FormView):
     template_name = "risk/industry_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.industry = get_object_or_404(Industry, pk=kwargs["pk"])
+        self.industry = industry_get(pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):

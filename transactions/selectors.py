@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from custnotes.money import ZERO, MoneyField, money_sum
@@ -94,6 +95,10 @@ def payment_get(*, user, pk) -> Payment:
 def payment_method_list(*, active_only: bool = False) -> QuerySet[PaymentMethod]:
     queryset = PaymentMethod.objects.all()
     return queryset.filter(is_active=True) if active_only else queryset
+
+
+def payment_method_get(*, pk) -> PaymentMethod:
+    return get_object_or_404(PaymentMethod, pk=pk)
 
 
 def open_items(*, customer: Customer) -> list[calculations.OpenItem]:

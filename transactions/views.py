@@ -19,7 +19,6 @@ from customers.views import CustomerScopedMixin
 from . import selectors, services
 from .filtersets import AgingFilterSet, PaymentFilterSet, PaymentMethodFilterSet, SaleFilterSet
 from .forms import PaymentForm, PaymentMethodForm, RefundForm, SaleForm, VoidForm
-from .models import PaymentMethod
 from .sheets import statement_workbook
 from .tables import AgingTable, PaymentMethodTable, PaymentTable, SaleTable
 
@@ -280,9 +279,7 @@ class PaymentMethodFormView(PermissionRequiredMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if "pk" in self.kwargs:
-            from django.shortcuts import get_object_or_404
-
-            kwargs["instance"] = get_object_or_404(PaymentMethod, pk=self.kwargs["pk"])
+            kwargs["instance"] = selectors.payment_method_get(pk=self.kwargs["pk"])
         return kwargs
 
     def form_valid(self, form):

@@ -36,6 +36,16 @@ def latest_run(*, as_of: datetime.date | None = None) -> ValuationRun | None:
     return runs.order_by("-as_of").first()
 
 
+def running_run() -> ValuationRun | None:
+    """The run in progress, if any (the newest started)."""
+    return ValuationRun.objects.filter(status=RunStatus.RUNNING).order_by("-started_at").first()
+
+
+def last_started_run() -> ValuationRun | None:
+    """The newest run whatever its state, for the progress line."""
+    return ValuationRun.objects.order_by("-started_at").first()
+
+
 def valuation_list(*, user, run: ValuationRun | None) -> QuerySet[CustomerValuation]:
     """The run's customer rows the user may see."""
     if run is None:

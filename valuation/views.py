@@ -18,7 +18,6 @@ from . import selectors, services, tasks
 from .choices import Segment
 from .filtersets import ValuationFilterSet
 from .forms import HoldoutForm
-from .models import ValuationRun
 from .tables import CustomerValuationTable
 
 TOP_POTENTIAL = 10
@@ -59,7 +58,7 @@ class ValuationReportView(PermissionRequiredMixin, FilteredTableView):
         tiers = dict(rows.values("tier").annotate(n=Count("pk")).order_by().values_list("tier", "n"))
         context.update(
             run=self.run,
-            running=ValuationRun.objects.filter(status="running").order_by("-started_at").first(),
+            running=selectors.running_run(),
             segments=segments,
             tier_counts=[(tier, tiers.get(tier, 0)) for tier in "ABCD"],
             top_potential=rows.filter(potential_value__isnull=False).order_by("-potential_value")[:TOP_POTENTIAL],
@@ -92,7 +91,7 @@ class RunStatusView(PermissionRequiredMixin, TemplateView):
     template_name = "valuation/includes/run_status.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(run=ValuationRun.objects.order_by("-started_at").first(), **kwargs)
+        return super().get_context_data(run=selectors.last_started_run(), **kwargs)
 
 
 class RescoreCustomerView(PermissionRequiredMixin, View):

@@ -33,3 +33,21 @@ def test_the_walk_sees_imports_inside_functions(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from risk.models import RiskAlert\n")
     assert ("risk", 2) in imported_packages(module)
+
+
+def test_views_read_through_selectors():
+    """No view queries a model itself (Model.objects…, get_object_or_404(Model, …)): a selector does,
+    with the user's scope applied in one place."""
+    found = []
+    for path in sorted(ROOT.glob("*/views.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr == "objects":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} uses .objects")
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "get_object_or_404"
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} get_object_or_404 on a model")
+    assert not found, "\n".join(found)
