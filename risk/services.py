@@ -15,6 +15,7 @@ from customers.models import Customer, Industry
 from customers.validators import credit_terms_problems
 from transactions import calculations as ledger
 from transactions import selectors as ledger_selectors
+from valuation.choices import RunStatus
 from valuation.models import CustomerValuation, ValuationRun
 from valuation.selectors import purchase_days
 
@@ -372,7 +373,7 @@ def sale_check_prepare(*, customer_ids) -> dict:
     ids = list(customer_ids)
     latest: dict[int, str] = {}
     for customer_id, level in (
-        CreditAssessment.objects.filter(customer_id__in=ids, run__status="done")
+        CreditAssessment.objects.filter(customer_id__in=ids, run__status=RunStatus.DONE)
         .order_by("customer_id", "-as_of")
         .values_list("customer_id", "level")
     ):

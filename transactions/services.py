@@ -115,11 +115,6 @@ def sale_record(
     unless the caller has confirmed them (a form asks first; jobs and commands pass confirmed=True)."""
     customer = _lock_customer(customer)
     amount = _check_amount(amount)
-    problems = sale_problems(customer_id=customer.pk, amount=amount)
-    if blocking := [message for message, block in problems if block]:
-        raise ValidationError(blocking, code="blocked")
-    if problems and not confirmed:
-        raise SaleNeedsConfirmation([message for message, _block in problems], code="confirm")
     _check_date(occurred_at, "occurred_at")
     occurred_on = calculations.local_date(occurred_at)
     if due_date is None:
@@ -130,6 +125,12 @@ def sale_record(
         raise ValidationError({"cost_of_goods": _("The cost of goods cannot be negative.")})
     if not product.strip():
         raise ValidationError({"product": _("Say what was sold.")})
+    # The input is sound; now what the later sections say about selling this to the customer.
+    problems = sale_problems(customer_id=customer.pk, amount=amount)
+    if blocking := [message for message, block in problems if block]:
+        raise ValidationError(blocking, code="blocked")
+    if problems and not confirmed:
+        raise SaleNeedsConfirmation([message for message, _block in problems], code="confirm")
     sale = Sale.objects.create(
         customer=customer,
         occurred_at=occurred_at,
