@@ -1,14 +1,14 @@
 """The costs sheet (成本 Costs) of the import."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from custnotes.dates import date_problem
 from custnotes.identity import RecordIndex
-from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices
+from custnotes.importing import ImportColumn, ImportSheet, ImportWriteError, name_choices
 from transactions.imports import _customer_known, _customer_pk, _customers, _unknown_customer
 
+from . import services
 from .models import CostCategory, CostEntry
-from .services import category_problem
 
 
 def _category_choices():
@@ -40,64 +40,61 @@ COLUMNS = (
 
 def prepare(ctx):
     data = _customers(ctx)
-    data["costs"] = RecordIndex.of(CostEntry.objects.all())
+    data["costs"] = RecordIndex.of(CostEntry.objects.all(), "customer_id")
     data["categories"] = {c.pk: c for c in CostCategory.objects.all()}
     data["may_cost"] = ctx.user.has_perm("costing.add_costentry")
 
 
+# The service's field names where the sheet's columns are named otherwise.
+_COLUMN_OF = {"category": "category_id", "customer": "customer_id", "external_id": "cost_id"}
+
+
 def check(row, ctx) -> list:
+    """The row against the service's rules (cost_entry_problems), and what only a file can get
+    wrong: a customer it does not know, an entry of a customer the user does not see."""
     data = ctx.data["ledger"]
     problems = []
     if not data["may_cost"]:
         problems.append(("cost_id", _("you may not record costs")))
     if not _customer_known(data, row["customer_id"]):
         problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
-    if row.get("amount") is not None and row["amount"] <= 0:
-        problems.append(("amount", _("must be greater than zero")))
-    if row.get("date") and (problem := date_problem(row["date"])):
-        problems.append(("date", problem))
-    category = data["categories"].get(row["category_id"])
-    if category is not None and (problem := category_problem(category, ctx.user)):
-        problems.append(("category_id", problem))
+    existing = data["costs"].get(row["cost_id"])
+    if existing and existing[1] not in data["visible"]:
+        problems.append(("cost_id", _("this cost entry belongs to a customer you do not see")))
+    found = services.cost_entry_problems(
+        amount=row.get("amount"),
+        date=row.get("date"),
+        category=data["categories"].get(row.get("category_id")),
+        user=ctx.user,
+    )
+    problems += [(_COLUMN_OF.get(key, key), message) for key, message in found.items()]
     return problems
 
 
-def _cost_pk(data, identifier):
-    entry = data["costs"].get(identifier)
-    return entry[0] if entry else None
-
-
 def write(rows, ctx):
+    """The rows, through the service's batch write."""
     data = ctx.data["ledger"]
-    pks = {r["cost_id"]: _cost_pk(data, r["cost_id"]) for r in rows}
-    existing = CostEntry.objects.in_bulk([pk for pk in pks.values() if pk])
-    new, changed = [], []
+    batch = []
     for row in rows:
-        values = {
-            "customer_id": _customer_pk(ctx, data, row["customer_id"]),
-            "date": row["date"],
-            "category_id": row["category_id"],
-            "amount": row["amount"],
-            "note": row.get("note") or "",
-        }
-        entry = existing.get(pks[row["cost_id"]])
-        if entry is None:
-            new.append(CostEntry(external_id=row["cost_id"], author=ctx.user, **values))
-            continue
-        status = apply_values(entry, {**values, "external_id": row["cost_id"]})
-        if status:
-            changed.append(entry)
-        ctx.count("costs", "updated" if status == "updated" else "unchanged")
-    CostEntry.objects.bulk_create(new)
-    if changed:
-        CostEntry.objects.bulk_update(changed, ["customer_id", "date", "category_id", "amount", "note", "external_id"])
-    ctx.count("costs", "created", len(new))
-    for entry in new:
-        data["costs"].add(entry.external_id, (entry.pk,))
-
-
-def exists(row, ctx) -> bool:
-    return _cost_pk(ctx.data["ledger"], row["cost_id"]) is not None
+        entry = data["costs"].get(row["cost_id"])
+        batch.append(
+            services.CostRow(
+                external_id=row["cost_id"],
+                pk=entry[0] if entry else None,
+                customer_id=_customer_pk(ctx, data, row["customer_id"]),
+                category_id=row["category_id"],
+                amount=row["amount"],
+                date=row["date"],
+                note=row.get("note") or "",
+            )
+        )
+    try:
+        result = services.cost_entry_record_many(rows=batch, user=ctx.user)
+    except ValidationError as error:
+        raise ImportWriteError("costs", "", "", " ".join(error.messages)) from error
+    ctx.count_batch("costs", result)
+    for entry in result.written:
+        data["costs"].add(entry.external_id, (entry.pk, entry.customer_id))
 
 
 SHEET = ImportSheet(
@@ -110,5 +107,4 @@ SHEET = ImportSheet(
     check=check,
     write=write,
     prepare=prepare,
-    exists=exists,
 )

@@ -1,6 +1,7 @@
 """Writes for costs and campaigns."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from custnotes.dates import date_problem
+from custnotes.identity import BatchResult, apply_row
 from custnotes.money import ZERO, round_money
+from custnotes.permissions import scope_queryset
 from customers.models import Customer
 
 from . import selectors
@@ -28,6 +31,20 @@ def category_problem(category: CostCategory, user=None) -> str | None:
     return None
 
 
+def cost_entry_problems(*, amount: Decimal | None, date: datetime.date | None, category, user=None) -> dict[str, str]:
+    """{field: message} for a cost entry's values that break a rule (None: not known, not judged).
+    The one statement of these rules: the page, the import and the batch ask it."""
+    problems = {}
+    if amount is not None and round_money(amount) <= ZERO:
+        problems["amount"] = _("The amount must be greater than zero.")
+    if date is not None and (problem := date_problem(date)):
+        problems["date"] = problem
+    if category is not None and (problem := category_problem(category, user)):
+        problems["category"] = problem
+    return problems
+
+
+@transaction.atomic
 def cost_entry_record(
     *,
     customer: Customer,
@@ -38,16 +55,77 @@ def cost_entry_record(
     author=None,
 ) -> CostEntry:
     amount = round_money(amount)
-    if amount <= ZERO:
-        raise ValidationError({"amount": _("The amount must be greater than zero.")})
-    if problem := date_problem(date):
-        raise ValidationError({"date": problem})
-    if problem := category_problem(category, author):
-        raise ValidationError({"category": problem})
+    if problems := cost_entry_problems(amount=amount, date=date, category=category, user=author):
+        raise ValidationError(problems)
     entry = CostEntry(customer=customer, category=category, amount=amount, date=date, note=note.strip(), author=author)
     entry.full_clean()
     entry.save()
     return entry
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostRow:
+    """One cost entry of a batch (the import): its import ID, the entry it changes (pk, None for a
+    new one), its customer and values."""
+
+    external_id: str
+    pk: int | None
+    customer_id: int
+    category_id: int
+    amount: Decimal
+    date: datetime.date
+    note: str = ""
+
+
+COST_FIELDS = ("customer_id", "date", "category_id", "amount", "note")
+
+
+@transaction.atomic
+def cost_entry_record_many(*, rows: list[CostRow], user) -> BatchResult:
+    """Record or change many cost entries in a few queries, under the rules of one at a time
+    (cost_entry_problems, the permission) and the user's scope: an entry changed must belong to a
+    customer the user sees, and so must the customer it is booked to. A broken rule refuses the
+    whole batch (ValidationError naming the row)."""
+    if not user.has_perm("costing.add_costentry"):
+        raise ValidationError(_("You may not record costs."))
+    visible = set(
+        scope_queryset(Customer.objects.all(), user)
+        .filter(pk__in={row.customer_id for row in rows})
+        .values_list("pk", flat=True)
+    )
+    existing = scope_queryset(CostEntry.objects.select_for_update(), user, "customer__").in_bulk(
+        [row.pk for row in rows if row.pk]
+    )
+    categories = CostCategory.objects.in_bulk({row.category_id for row in rows})
+    result = BatchResult()
+    for row in rows:
+        problems = cost_entry_problems(
+            amount=row.amount, date=row.date, category=categories.get(row.category_id), user=user
+        )
+        if row.customer_id not in visible:
+            problems["customer"] = _("No such customer among yours.")
+        if row.pk and row.pk not in existing:
+            problems["external_id"] = _("No such cost entry among yours.")
+        if problems:
+            raise ValidationError({key: f"{row.external_id}: {message}" for key, message in problems.items()})
+        values = {
+            "customer_id": row.customer_id,
+            "date": row.date,
+            "category_id": row.category_id,
+            "amount": round_money(row.amount),
+            "note": row.note.strip(),
+        }
+        entry = existing.get(row.pk)
+        if entry is None:
+            result.created.append(CostEntry(external_id=row.external_id, author=user, **values))
+        elif status := apply_row(entry, values, row.external_id):
+            getattr(result, status).append(entry)
+        else:
+            result.unchanged += 1
+    CostEntry.objects.bulk_create(result.created)
+    if result.updated or result.stamped:
+        CostEntry.objects.bulk_update([*result.updated, *result.stamped], [*COST_FIELDS, "external_id"])
+    return result
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import IntegrityError, models, transaction
@@ -86,3 +87,30 @@ class RecordIndex:
     def add(self, identifier, entry) -> None:
         """Remember a record written under `identifier` (a new record, or one now named by it)."""
         self.by_external[identifier] = entry
+
+
+@dataclass
+class BatchResult:
+    """What a batch write (an app's *_many service) did: the records it created, those whose content
+    it changed, those it only gave their import ID ("stamped"), and how many it left as they were."""
+
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    stamped: list = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def written(self) -> list:
+        return [*self.created, *self.updated, *self.stamped]
+
+
+def apply_row(obj, values: dict, external_id: str) -> str:
+    """Set a batch row's values and import ID on an existing record. Returns "updated" when its
+    content changed, "stamped" when only its import ID did (a record exported from this database,
+    now named by the file's ID), "" when nothing changed; the caller saves the first two."""
+    content = any(getattr(obj, key) != value for key, value in values.items())
+    stamped = obj.external_id != external_id
+    for key, value in values.items():
+        setattr(obj, key, value)
+    obj.external_id = external_id
+    return "updated" if content else "stamped" if stamped else ""

@@ -84,10 +84,18 @@ class ImportContext:
     bad_ids: dict[str, set] = field(default_factory=dict)  # sheet key -> user IDs of rows with errors
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)  # anything a sheet wants to keep between passes
+    row_number: int = 0  # the row being checked, for a sheet's review
 
     def count(self, sheet: str, what: str, n: int = 1):
         bucket = self.counts.setdefault(sheet, {"created": 0, "updated": 0, "unchanged": 0, "errors": 0})
         bucket[what] += n
+
+    def count_batch(self, sheet: str, result) -> None:
+        """A service's BatchResult in the sheet's counts (records only given their import ID count
+        as unchanged: their content is as it was)."""
+        self.count(sheet, "created", len(result.created))
+        self.count(sheet, "updated", len(result.updated))
+        self.count(sheet, "unchanged", result.unchanged + len(result.stamped))
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,10 @@ class ImportSheet:
     write: Callable[..., None]
     prepare: Callable[..., None] | None = None
     finish: Callable[..., None] | None = None
-    exists: Callable[..., bool] | None = None  # exists(row, ctx): the row's record is already here
+    # review(ctx), once every sheet is checked: [(row, column key, message, blocking)] about rows
+    # that were fine alone but not together (the credit check nets the file's sales and receipts)
+    review: Callable[..., list] | None = None
+    accept: Callable[..., None] | None = None  # accept(row, ctx): the row passed every check (for review)
 
     def names(self) -> set[str]:
         return {normalise_header(n) for n in (self.zh, self.en, self.zh + self.en, self.en + self.zh)}
@@ -117,7 +128,8 @@ class ImportResult:
     errors: list[RowError]
     written: bool
     sheets: list[str]
-    preview: dict[str, dict[str, int]] = field(default_factory=dict)  # good rows: {"new": n, "existing": n}
+    warnings: list[RowError] = field(default_factory=list)  # what importing confirms (over a credit limit)
+    held: bool = False  # not written: the warnings are to be confirmed first
 
     @property
     def error_count(self) -> int:
@@ -132,18 +144,6 @@ def name_choices(queryset, *fields: str) -> dict:
             if name:
                 options[normalise_choice(name)] = row[0]
     return options
-
-
-def apply_values(obj, values: dict) -> str:
-    """Set a row's values on an existing record. Returns "updated" when its content changed,
-    "stamped" when only its import ID did (a record exported from this database, now named by the
-    ID in the file), "" when nothing changed. The caller saves "updated" and "stamped" records and
-    counts only "updated" ones as updated."""
-    content = any(getattr(obj, k) != v for k, v in values.items() if k != "external_id")
-    stamp = "external_id" in values and obj.external_id != values["external_id"]
-    for key, value in values.items():
-        setattr(obj, key, value)
-    return "updated" if content else "stamped" if stamp else ""
 
 
 # --- normalising what people type ---------------------------------------------------------------
@@ -295,7 +295,7 @@ def parse_value(column: ImportColumn, value, choices: dict | None = None):
                 options = choices[column.key] = column.choices()
         key = normalise_choice(parse_id(value) if isinstance(value, int | float) else value)
         if key not in options:
-            raise ParseError(_("unknown value “%(value)s”") % {"value": normalise_text(value)})
+            raise ParseError(_("not one of the names this column takes"))
         return options[key]
     raise ValueError(kind)
 
@@ -462,14 +462,34 @@ def _parsed_rows(ws, layout: SheetRows, errors: list[RowError]) -> Iterator[tupl
             try:
                 values[column.key] = parse_value(column, raw, layout.choices)
             except ParseError as error:
-                errors.append(RowError(layout.title, number, _column_label(column), str(error)))
+                errors.append(RowError(layout.title, number, _column_label(column), found_message(raw, error)))
                 values[column.key] = None
                 failed.add(column.key)
         for column in sheet.columns:
             if column.required and column.key not in failed and values.get(column.key) in (None, ""):
                 errors.append(RowError(layout.title, number, _column_label(column), _("required")))
                 failed.add(column.key)
+        raws = {column.key: row[position] for position, column in layout.mapping.items() if position < len(row)}
+        values["__raw__"] = raws
         yield number, values if not failed else {**values, "__bad__": True}
+
+
+SHOWN_LENGTH = 40
+
+
+def found_message(raw, message) -> str:
+    """A cell's problem with the value found in it, so that the user sees what to fix:
+    “2026-13-01”: not a valid date. Empty cells (a value is missing) have nothing to show."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return str(message)
+    if isinstance(raw, datetime.datetime) and raw.time() == datetime.time():
+        raw = raw.date()
+    if isinstance(raw, float) and raw == int(raw):
+        raw = int(raw)
+    shown = normalise_text(raw.isoformat() if isinstance(raw, datetime.date) else raw)
+    if len(shown) > SHOWN_LENGTH:
+        shown = shown[: SHOWN_LENGTH - 1] + "…"
+    return _("“%(value)s”: %(problem)s") % {"value": shown, "problem": message}
 
 
 def _column_label(column: ImportColumn) -> str:
@@ -501,10 +521,14 @@ def run_import(
     user,
     dry_run: bool = False,
     good_rows_only: bool = False,
+    confirmed: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Check every row of every known sheet; then, unless a row is bad (or only the good rows are
-    wanted) and unless this is a dry run, write them all in one transaction, in batches."""
+    wanted), write them all in one transaction, in batches, through the sections' services. A dry
+    run writes the same way and rolls back, so its counts of what would be created, updated and
+    left unchanged are the import's own. Warnings (a customer taken over its credit limit) hold the
+    import back until it is run again with confirmed=True, as a sale on the page is confirmed."""
     kind = check_file(path)
     workbook = load_workbook(path, read_only=True, data_only=True) if kind == "xlsx" else CsvBook(path, kind)
     try:
@@ -517,7 +541,6 @@ def run_import(
                 errors.append(RowError(layout.title, layout.header_row + 1, _column_label(column), _("column missing")))
         ctx = ImportContext(user=user, write=False)
         good: dict[str, set[int]] = {}
-        preview: dict[str, dict[str, int]] = {}
         steps = len(layouts) * 2
         for step, (ws, layout, missing) in enumerate(layouts, start=1):
             sheet = layout.sheet
@@ -526,6 +549,7 @@ def run_import(
             ids, good_rows, seen = set(), set(), set()
             if not missing:
                 for number, values in _parsed_rows(ws, layout, errors):
+                    ctx.row_number = number
                     problems = _check(sheet, values, ctx)
                     identifier = values.get(sheet.id_column)
                     if identifier and identifier in seen:
@@ -534,9 +558,8 @@ def run_import(
                         seen.add(identifier)
                     for key, message in problems:
                         column = next((c for c in sheet.columns if c.key == key), None)
-                        errors.append(
-                            RowError(layout.title, number, _column_label(column) if column else "", str(message))
-                        )
+                        text = found_message(values["__raw__"].get(key), message)
+                        errors.append(RowError(layout.title, number, _column_label(column) if column else "", text))
                     if values.get("__bad__") or problems:
                         ctx.count(sheet.key, "errors")
                         if identifier:
@@ -544,33 +567,52 @@ def run_import(
                         continue
                     ids.add(identifier)
                     good_rows.add(number)
-                    if sheet.exists:
-                        bucket = preview.setdefault(sheet.key, {"new": 0, "existing": 0})
-                        bucket["existing" if sheet.exists(values, ctx) else "new"] += 1
+                    if sheet.accept:
+                        sheet.accept(values, ctx)
             ctx.ids[sheet.key] = ids
             good[sheet.key] = good_rows
             if progress:
                 progress(int(100 * step / steps))
+        warnings: list[RowError] = []
+        for _ws, layout, _missing in layouts:
+            if layout.sheet.review:
+                for number, key, message, blocking in layout.sheet.review(ctx):
+                    column = next((c for c in layout.sheet.columns if c.key == key), None)
+                    found = RowError(layout.title, number, _column_label(column) if column else "", str(message))
+                    (errors if blocking else warnings).append(found)
+                    if blocking and number in good[layout.sheet.key]:
+                        good[layout.sheet.key].discard(number)
+                        ctx.count(layout.sheet.key, "errors")
+        errors.sort(key=lambda e: (_sheet_order(layouts, e.sheet), e.row))
         written = False
         ctx.data["sheets_in_file"] = {layout.sheet.key for _ws, layout, _m in layouts}
-        if not dry_run and (not errors or good_rows_only):
+        held = bool(warnings) and not confirmed  # like a sale on the page: warnings are confirmed first
+        tried = (not errors or good_rows_only) and not held
+        if tried:
             ctx.write = True
             try:
-                _write(layouts, good, ctx, steps, progress)
-                written = True
+                _write(layouts, good, ctx, steps, progress, rollback=dry_run)
+                written = not dry_run
             except ImportWriteError as error:
                 title = next(
                     (layout.title for _ws, layout, _m in layouts if layout.sheet.key == error.sheet), error.sheet
                 )
-                errors.append(RowError(title, 0, error.column, f"{error.row_id}: {error.message}"))
+                errors.append(RowError(title, 0, error.column, f"{error.row_id}: {error.message}".lstrip(": ")))
+                tried = False
         for _ws, layout, _missing in layouts:
             ctx.counts.setdefault(layout.sheet.key, {"created": 0, "updated": 0, "unchanged": 0, "errors": 0})
-        if not written:
+        if not tried:  # nothing was (or, in a dry run, would be) written
             for bucket in ctx.counts.values():
                 bucket.update(created=0, updated=0, unchanged=0)
-        return ImportResult(ctx.counts, errors, written, [layout.title for _ws, layout, _m in layouts], preview)
+        return ImportResult(
+            ctx.counts, errors, written, [layout.title for _ws, layout, _m in layouts], warnings, held=held
+        )
     finally:
         workbook.close()
+
+
+def _sheet_order(layouts, title: str) -> int:
+    return next((i for i, (_ws, layout, _m) in enumerate(layouts) if layout.title == title), len(layouts))
 
 
 def _check(sheet: ImportSheet, values: dict, ctx) -> list:
@@ -588,21 +630,34 @@ def _check(sheet: ImportSheet, values: dict, ctx) -> list:
     return [(key, message) for key, message in problems if key not in failed]
 
 
-def _write(layouts, good, ctx, steps, progress) -> None:
-    """Pass two: the good rows again, in batches, all in one transaction."""
-    with transaction.atomic():
-        for step, (ws, layout, _missing) in enumerate(layouts, start=len(layouts) + 1):
-            sheet = layout.sheet
-            batch = []
-            for number, values in _parsed_rows(ws, layout, []):
-                if number in good[sheet.key]:
-                    batch.append(values)
-                    if len(batch) >= settings.IMPORT_BATCH_SIZE:
-                        sheet.write(batch, ctx)
-                        batch = []
-            if batch:
-                sheet.write(batch, ctx)
-            if sheet.finish:
-                sheet.finish(ctx)
-            if progress:
-                progress(int(100 * step / steps))
+class _RolledBack(Exception):
+    """Ends a dry run's write transaction: everything it wrote is undone."""
+
+
+def _write(layouts, good, ctx, steps, progress, *, rollback: bool = False) -> None:
+    """Pass two: the good rows again, in batches, all in one transaction (undone for a dry run)."""
+    try:
+        with transaction.atomic():
+            _write_sheets(layouts, good, ctx, steps, progress)
+            if rollback:
+                raise _RolledBack
+    except _RolledBack:
+        pass
+
+
+def _write_sheets(layouts, good, ctx, steps, progress) -> None:
+    for step, (ws, layout, _missing) in enumerate(layouts, start=len(layouts) + 1):
+        sheet = layout.sheet
+        batch = []
+        for number, values in _parsed_rows(ws, layout, []):
+            if number in good[sheet.key]:
+                batch.append(values)
+                if len(batch) >= settings.IMPORT_BATCH_SIZE:
+                    sheet.write(batch, ctx)
+                    batch = []
+        if batch:
+            sheet.write(batch, ctx)
+        if sheet.finish:
+            sheet.finish(ctx)
+        if progress:
+            progress(int(100 * step / steps))

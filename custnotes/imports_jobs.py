@@ -21,10 +21,19 @@ def import_job_start(*, user, upload, language: str, good_rows_only: bool = Fals
 
 def import_job_retry_good_rows(*, job: ImportJob) -> ImportJob:
     """Import the good rows of a file that had errors (the same file, checked again)."""
+    return _run_again(job, good_rows_only=True)
+
+
+def import_job_confirm(*, job: ImportJob) -> ImportJob:
+    """Import a file whose sales drew warnings (over a credit limit), the user having read them."""
+    return _run_again(job, confirmed=True)
+
+
+def _run_again(job: ImportJob, **changes) -> ImportJob:
     from custnotes.tasks import import_workbook
 
     ImportJob.objects.filter(pk=job.pk).update(
-        good_rows_only=True, status=ImportJob.Status.CHECKING, progress=0, finished_at=None
+        status=ImportJob.Status.CHECKING, progress=0, finished_at=None, **changes
     )
     import_workbook.delay(job.pk)
     job.refresh_from_db()
@@ -40,7 +49,13 @@ def import_job_run(*, job_id: int) -> str:
 
     with translation.override(job.language):
         try:
-            result = run_import(job.file.path, user=job.user, good_rows_only=job.good_rows_only, progress=progress)
+            result = run_import(
+                job.file.path,
+                user=job.user,
+                good_rows_only=job.good_rows_only,
+                confirmed=job.confirmed,
+                progress=progress,
+            )
         except ImportRefused as refusal:
             ImportJob.objects.filter(pk=job.pk).update(
                 status=ImportJob.Status.REFUSED, message=str(refusal), progress=100, finished_at=timezone.now()
@@ -51,7 +66,12 @@ def import_job_run(*, job_id: int) -> str:
                 status=ImportJob.Status.FAILED, message=str(error)[:2000], finished_at=timezone.now()
             )
             raise
-    status = ImportJob.Status.DONE if result.written else ImportJob.Status.INVALID
+    if result.written:
+        status = ImportJob.Status.DONE
+    elif result.held and (not result.errors or job.good_rows_only):
+        status = ImportJob.Status.WARNED
+    else:
+        status = ImportJob.Status.INVALID
     ImportJob.objects.filter(pk=job.pk).update(
         status=status,
         progress=100,
@@ -59,6 +79,7 @@ def import_job_run(*, job_id: int) -> str:
         counts=[[_sheet_title(key), counts] for key, counts in result.counts.items()],
         errors=[e.as_list() for e in result.errors[:ERRORS_KEPT]],
         error_count=result.error_count,
+        warnings=[w.as_list() for w in result.warnings[:ERRORS_KEPT]],
         finished_at=timezone.now(),
     )
     return status

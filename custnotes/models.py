@@ -38,6 +38,7 @@ class ImportJob(models.Model):
     class Status(models.TextChoices):
         CHECKING = "checking", _("Checking")
         INVALID = "invalid", _("Has errors: nothing imported")
+        WARNED = "warned", _("To confirm: nothing imported yet")
         IMPORTING = "importing", _("Importing")
         DONE = "done", _("Imported")
         REFUSED = "refused", _("Refused")
@@ -48,11 +49,13 @@ class ImportJob(models.Model):
     original_name = models.CharField(_("file name"), max_length=255)
     language = models.CharField(max_length=10, default="zh-hans")
     good_rows_only = models.BooleanField(_("only the good rows"), default=False)
+    confirmed = models.BooleanField(_("warnings confirmed"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     counts = models.JSONField(_("counts"), default=list, blank=True)  # [[sheet, {created, ...}], ...]
     errors = models.JSONField(_("errors"), default=list, blank=True)  # [sheet, row, column, message], capped
     error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)  # as errors: what importing confirms
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

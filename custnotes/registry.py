@@ -84,7 +84,8 @@ class ScoringStep:
 @dataclass(frozen=True)
 class SaleCheck:
     """What a later section says before sales are recorded, typed or imported: prepare(customer_ids=...)
-    reads what it needs for those customers at once; check(prepared, customer_id=..., amount=...,
+    reads what it needs for those customers at once (and takes new_customers={key: (name, limit)}, customers
+    not written yet); check(prepared, customer_id=..., amount=...,
     pending=...) -> [(message, blocking)] for one sale, `pending` being what earlier sales of the same
     batch (rows of an import) add to the customer's open amount."""
 
@@ -104,8 +105,13 @@ def sale_problems(*, customer_id: int, amount, prepared: dict | None = None, pen
     ]
 
 
-def prepare_sale_checks(*, customer_ids) -> dict:
-    return {check.name: check.prepare(customer_ids=customer_ids) for check in registry.sale_checks}
+def prepare_sale_checks(*, customer_ids, new_customers: dict | None = None) -> dict:
+    """Each check's prepare() for these customers; `new_customers` {key: (name, credit limit)} are
+    customers about to be written (an import's new rows), checked as having nothing open yet."""
+    return {
+        check.name: check.prepare(customer_ids=customer_ids, new_customers=new_customers or {})
+        for check in registry.sale_checks
+    }
 
 
 @dataclass(frozen=True)
@@ -160,10 +166,11 @@ class ReportEntry:
 class CustomerSource:
     """How the base (exports, the home page, the health check) reaches the customers without importing
     their app: in_scope(user=..., **options) is the customers app's scoped selector, everyone() all
-    customers (jobs and commands with no user)."""
+    customers (jobs and commands with no user), get(user=..., pk=...) one customer in scope."""
 
     in_scope: Callable[..., Any]
     everyone: Callable[[], Any]
+    get: Callable[..., Any] | None = None  # get(user=..., pk=...): one customer in scope, or 404
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,19 @@
 """The customers sheet of the import (客户 Customers): checked row by row, written in batches."""
 
+from typing import NamedTuple
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.identity import RecordIndex
-from custnotes.importing import ImportColumn, ImportSheet, apply_values, name_choices, normalise_choice
-from custnotes.permissions import can_change_credit_terms, sees_all_customers
+from custnotes.importing import ImportColumn, ImportSheet, ImportWriteError, name_choices, normalise_choice
 
-from .choices import TYPE_ORDER, CustomerType
+from . import services
+from .choices import CustomerType
 from .models import Customer, Industry, Team
-from .validators import credit_terms_problems, validate_phone
 
-FIELDS = (
-    "name",
-    "company",
-    "contact_person",
-    "phone",
-    "email",
-    "address",
-    "industry_id",
-    "customer_type",
-    "team_id",
-    "owner_id",
-    "credit_limit",
-    "payment_terms_days",
-    "growth_rating",
-)
+CREDIT_LIMIT_DEFAULT = Customer._meta.get_field("credit_limit").get_default()
 
 
 def _type_choices():
@@ -50,10 +35,6 @@ def _type_choices():
 
 def _industry_choices():
     return name_choices(Industry.objects.all(), "name", "name_en")
-
-
-def _team_choices():
-    return name_choices(Team.objects.all(), "name")
 
 
 def _industry_options():
@@ -91,11 +72,11 @@ COLUMNS = (
         options=lambda: ["潜在客户", "新客户", "老客户"],
     ),
     ImportColumn(
-        "team_id",
+        "team",  # a name: optional (see _fill_team); an Admin's unknown name is a team to create
         "团队",
         "Team",
-        "choice",
-        choices=_team_choices,  # optional: see _fill_team
+        "text",
+        max_length=100,
         example="华东销售组",
         options=_team_options,
     ),
@@ -108,38 +89,35 @@ COLUMNS = (
 )
 
 
+class _Current(NamedTuple):
+    """An existing customer as the checks see it (what customer_write_problems reads)."""
+
+    team_id: int
+    credit_limit: object
+    payment_terms_days: int
+
+
 def prepare(ctx):
-    """What checking needs at hand: existing customers by import ID and by name, the user's teams,
-    the users who may own customers and their teams."""
+    """What checking needs at hand: existing customers by import ID and by name, the deployment's
+    default team, the active users by username, and the user's write scope."""
     data = ctx.data.setdefault("customers", {})
     if data:
         return
     data["index"] = RecordIndex.of(Customer.objects.all())
     data["by_name"] = {}
-    data["current"] = {}  # pk -> (team, credit limit, payment terms), for the checks
+    data["current"] = {}  # pk -> _Current, for the checks
     for pk, company, name, external_id, team_id, limit, terms in Customer.objects.values_list(
         "pk", "company", "name", "external_id", "team_id", "credit_limit", "payment_terms_days"
     ):
         data["by_name"][(company.lower(), name.lower())] = (pk, external_id)
-        data["current"][pk] = (team_id, limit, terms)
-    user = ctx.user
-    data["all_teams"] = sees_all_customers(user)
-    data["my_teams"] = set(user.teams.values_list("pk", flat=True)) if user.is_authenticated else set()
+        data["current"][pk] = _Current(team_id, limit, terms)
+    data["scope"] = services.CustomerWriteScope.of(ctx.user)
     data["default_team"] = Team.objects.filter(is_default=True).values_list("pk", flat=True).first()
-    users = get_user_model().objects.filter(is_active=True)
-    data["users"] = {u.username.lower(): u.pk for u in users}
-    memberships: dict[int, set[int]] = {}
-    for user_id, team_id in Team.members.through.objects.values_list("user_id", "team_id"):
-        memberships.setdefault(user_id, set()).add(team_id)
-    data["memberships"] = memberships
+    data["teams"] = name_choices(Team.objects.all(), "name")  # normalised name -> pk
+    data["may_add_team"] = ctx.user.has_perm("customers.add_team")
+    data["new_teams"] = {}  # normalised name -> (name as written, first row): teams importing creates
+    data["users"] = {u.username.lower(): u.pk for u in get_user_model().objects.filter(is_active=True)}
     data["names_in_file"] = set()
-    data["may_credit"] = can_change_credit_terms(user)
-    data["may_add"] = user.has_perm("customers.add_customer")
-    data["may_change"] = user.has_perm("customers.change_customer")
-
-
-def _in_scope(data, team_id) -> bool:
-    return data["all_teams"] or team_id in data["my_teams"]
 
 
 def resolve(row, ctx) -> None:
@@ -154,6 +132,11 @@ def resolve(row, ctx) -> None:
             existing_pk = adopted[0]
     row["_pk"] = existing_pk
     row["owner_id"] = data["users"].get(row["owner"].lower()) if row.get("owner") else None
+    row["_new_team"] = None
+    if row.get("team"):
+        row["team_id"] = data["teams"].get(normalise_choice(row["team"]))
+        if row["team_id"] is None:
+            row["_new_team"] = normalise_choice(row["team"])
     _fill_team(row, data)
 
 
@@ -161,75 +144,72 @@ def _fill_team(row, data) -> None:
     """A row that names no team (a company's own book has no such column, or leaves it empty): an
     existing customer keeps its team; a new one goes to the importer's team when they work in exactly
     one, else to the deployment's default team."""
-    if row.get("team_id") is not None and not row.get("_team_filled"):
+    if row.get("team"):
         return
     row["_team_filled"] = True
+    teams = data["scope"].teams
     if existing := row["_pk"]:
-        row["team_id"] = data["current"][existing][0]
-    elif len(data["my_teams"]) == 1:
-        (row["team_id"],) = data["my_teams"]
+        row["team_id"] = data["current"][existing].team_id
+    elif len(teams) == 1:
+        (row["team_id"],) = teams
     else:
         row["team_id"] = data["default_team"]
 
 
+# The service's field names where the sheet's columns are named otherwise.
+_COLUMN_OF = {"external_id": "customer_id", "owner_id": "owner", "team_id": "team"}
+
+
 def check(row, ctx) -> list:
+    """The row against the service's rules (customer_write_problems), and what only a file can get
+    wrong: a name taken by another import ID, the same customer twice, an unknown owner."""
     data = ctx.data["customers"]
-    problems = []
     resolve(row, ctx)
     existing_pk = row["_pk"]
+    problems = []
+    name_key = ((row.get("company") or "").lower(), row["name"].lower())
     if existing_pk is None:
-        adopted = data["by_name"].get(((row.get("company") or "").lower(), row["name"].lower()))
+        adopted = data["by_name"].get(name_key)
         if adopted and adopted[1] is not None and adopted[1] != row["customer_id"]:  # someone else's
             problems.append(("name", _("a customer with this name already exists in this company")))
-    if existing_pk is None and not data["may_add"]:
-        problems.append(("customer_id", _("you may not create customers")))
-    if existing_pk is not None:
-        if not data["may_change"]:
-            problems.append(("customer_id", _("you may not change customers")))
-        elif not _in_scope(data, data["current"][existing_pk][0]):
-            problems.append(("customer_id", _("this customer belongs to a team you do not work in")))
-    if row["team_id"] is None:
-        problems.append(("team_id", _("name the customer's team: this database has no default team")))
-    elif not _in_scope(data, row["team_id"]):
-        if row.get("_team_filled"):
-            problems.append(("team_id", _("name the customer's team: you work in several teams")))
-        else:
-            problems.append(("team_id", _("you may only import customers of your own teams")))
-    name_key = ((row.get("company") or "").lower(), row["name"].lower())
     if name_key in data["names_in_file"]:
         problems.append(("name", _("the same name and company appear twice in this sheet")))
     data["names_in_file"].add(name_key)
-    if row.get("owner"):
-        if row["owner_id"] is None:
-            problems.append(("owner", _("no active user with this username")))
-        elif row["team_id"] not in data["memberships"].get(row["owner_id"], set()):
-            problems.append(("owner", _("the owner must be a member of the customer's team")))
-    if row.get("email"):
-        try:
-            validate_email(row["email"])
-        except ValidationError:
-            problems.append(("email", _("not a valid email address")))
-    if row.get("phone"):
-        try:
-            validate_phone(row["phone"])
-        except ValidationError:
-            problems.append(("phone", _("not a valid phone number")))
-    problems += credit_terms_problems(
-        credit_limit=row.get("credit_limit"), payment_terms_days=row.get("payment_terms_days")
-    ).items()
-    if row.get("growth_rating") is not None and not 1 <= row["growth_rating"] <= 5:
-        problems.append(("growth_rating", _("from 1 to 5")))
-    sets_credit = row.get("credit_limit") is not None or row.get("payment_terms_days") is not None
-    if not data["may_credit"] and sets_credit and (existing_pk is None or _credit_changes(data, existing_pk, row)):
-        problems.append(("credit_limit", _("only Finance and Admin set credit limits and payment terms")))
+    if row.get("owner") and row["owner_id"] is None:
+        problems.append(("owner", _("no active user with this username")))
+    values = _values(row)
+    if row["_new_team"]:
+        if not data["may_add_team"]:
+            return [*problems, ("team", _("not one of the names this column takes"))]
+        values["team_id"] = NEW_TEAM  # judged as the team it will be: new, with no members yet
+    current = data["current"].get(existing_pk)
+    for key, message in services.customer_write_problems(data["scope"], current=current, values=values).items():
+        if key == "team_id" and row.get("_team_filled") and existing_pk is None and row["team_id"] is not None:
+            message = _("Name the customer's team: you work in several teams.")
+        problems.append((_COLUMN_OF.get(key, key), message))
     return problems
 
 
-def _credit_changes(data, pk, row) -> bool:
-    _team, limit, terms = data["current"][pk]
-    return (row.get("credit_limit") is not None and row["credit_limit"] != limit) or (
-        row.get("payment_terms_days") is not None and row["payment_terms_days"] != terms
-    )
+NEW_TEAM = "new team"
+
+
+def review(ctx) -> list:
+    """The teams importing creates (an Admin named a team this database does not have): said in
+    the dry run and held for confirmation, as a sale over a credit limit is."""
+    return [
+        (number, "team", _("There is no team “%(name)s”: importing creates it.") % {"name": name}, False)
+        for name, number in ctx.data["customers"]["new_teams"].values()
+    ]
+
+
+def accept(row, ctx) -> None:
+    """A good row: the team it creates; a new customer's name and credit limit, for the credit
+    check of its sales in the file."""
+    if row["_new_team"]:
+        ctx.data["customers"]["new_teams"].setdefault(row["_new_team"], (row["team"], ctx.row_number))
+    if row["_pk"] is None:
+        limit = row.get("credit_limit") if row.get("credit_limit") is not None else CREDIT_LIMIT_DEFAULT
+        ctx.data["customers"].setdefault("new_limits", {})[row["customer_id"]] = (row["name"], limit)
 
 
 def _values(row) -> dict:
@@ -251,40 +231,27 @@ def _values(row) -> dict:
 
 
 def write(rows, ctx):
+    """The rows, through the service's batch write."""
     data = ctx.data["customers"]
     for row in rows:
-        resolve(row, ctx)
-    existing = Customer.objects.in_bulk([r["_pk"] for r in rows if r.get("_pk")])
-    new, changed = [], []
+        if row.get("team") and normalise_choice(row["team"]) not in data["teams"]:
+            try:
+                team = services.team_create(name=row["team"], user=ctx.user)
+            except ValidationError as error:
+                raise ImportWriteError("customers", row["customer_id"], "", " ".join(error.messages)) from error
+            data["teams"][normalise_choice(row["team"])] = team.pk
+    batch = []
     for row in rows:
-        values = _values(row)
-        customer = existing.get(row.get("_pk"))
-        if customer is None:
-            customer = Customer(external_id=row["customer_id"], **values)
-            new.append(customer)
-            continue
-        values["external_id"] = row["customer_id"]
-        if TYPE_ORDER.get(values.get("customer_type"), 0) < TYPE_ORDER.get(customer.customer_type, 0):
-            values["customer_type"] = customer.customer_type  # the rule moved it on; types never move back
-        status = apply_values(customer, values)
-        if status:
-            changed.append(customer)
-        ctx.count("customers", "updated" if status == "updated" else "unchanged")
-    Customer.objects.bulk_create(new)
-    if changed:
-        now = timezone.now()
-        for customer in changed:
-            customer.updated_at = now
-        Customer.objects.bulk_update(changed, [*FIELDS, "external_id", "updated_at"])
-    ctx.count("customers", "created", len(new))
-    for customer in [*new, *changed]:
+        resolve(row, ctx)
+        batch.append(services.CustomerRow(external_id=row["customer_id"], pk=row["_pk"], values=_values(row)))
+    try:
+        result = services.customer_write_many(rows=batch, user=ctx.user, scope=data["scope"])
+    except ValidationError as error:
+        raise ImportWriteError("customers", "", "", " ".join(error.messages)) from error
+    ctx.count_batch("customers", result)
+    for customer in result.written:
         data["index"].add(customer.external_id, (customer.pk,))
-        data["current"][customer.pk] = (customer.team_id, customer.credit_limit, customer.payment_terms_days)
-
-
-def exists(row, ctx) -> bool:
-    resolve(row, ctx)
-    return row["_pk"] is not None
+        data["current"][customer.pk] = _Current(customer.team_id, customer.credit_limit, customer.payment_terms_days)
 
 
 SHEET = ImportSheet(
@@ -297,5 +264,6 @@ SHEET = ImportSheet(
     check=check,
     write=write,
     prepare=prepare,
-    exists=exists,
+    accept=accept,
+    review=review,
 )

@@ -367,9 +367,10 @@ def risk_settings_update(*, block_risky_sales: bool) -> RiskSettings:
     return settings_row
 
 
-def sale_check_prepare(*, customer_ids) -> dict:
+def sale_check_prepare(*, customer_ids, new_customers: dict | None = None) -> dict:
     """What the credit check of sales needs about these customers, in a fixed number of queries:
-    the setting, each customer's name, limit and open amount now, and who is at high credit risk."""
+    the setting, each customer's name, limit and open amount now, and who is at high credit risk.
+    `new_customers` {key: (name, limit)} are not written yet: nothing open, never assessed."""
     ids = list(customer_ids)
     latest: dict[int, str] = {}
     for customer_id, level in (
@@ -381,8 +382,11 @@ def sale_check_prepare(*, customer_ids) -> dict:
     return {
         "block": RiskSettings.load().block_risky_sales,
         "customers": {
-            pk: (name, limit)
-            for pk, name, limit in Customer.objects.filter(pk__in=ids).values_list("pk", "name", "credit_limit")
+            **(new_customers or {}),
+            **{
+                pk: (name, limit)
+                for pk, name, limit in Customer.objects.filter(pk__in=ids).values_list("pk", "name", "credit_limit")
+            },
         },
         "open": ledger_selectors.open_receivables_by_customer(customer_ids=ids),
         "high_risk": {pk for pk, level in latest.items() if level == Level.HIGH},

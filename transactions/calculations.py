@@ -219,6 +219,16 @@ def late_share(invoices: Iterable[InvoiceHistory], as_of: datetime.date) -> Deci
     return (Decimal(late) / Decimal(len(in_window))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
+def invoice_history(
+    occurred_on: datetime.date, due_date: datetime.date, amount: Decimal, allocations
+) -> InvoiceHistory | None:
+    """A sale as the late share sees it; None for a ¥0.00 sale (a free sample), which asked nothing
+    to be paid and so is neither paid on time nor late."""
+    if amount <= ZERO:
+        return None
+    return InvoiceHistory(occurred_on, due_date, paid_on(amount, allocations))
+
+
 def paid_on(amount: Decimal, allocations: Iterable[tuple[datetime.date, Decimal]]) -> datetime.date | None:
     """The day an invoice became fully paid: when its allocations, in date order, reach its amount."""
     total = ZERO

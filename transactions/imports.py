@@ -14,13 +14,12 @@ from custnotes.importing import (
     ImportSheet,
     ImportWriteError,
     ParseError,
-    apply_values,
     name_choices,
     normalise_choice,
     parse_amount,
 )
 from custnotes.money import ZERO, money_sum
-from custnotes.permissions import sees_all_customers
+from custnotes.permissions import scope_queryset
 from customers.models import Customer
 
 from . import calculations, selectors, services
@@ -37,10 +36,9 @@ def _customers(ctx) -> dict:
     valid in this file), the sales and their paid amounts, the payments — each read once."""
     data = ctx.data.setdefault("ledger", {})
     if "customers" not in data:
-        customers = Customer.objects.all()
-        if not sees_all_customers(ctx.user):
-            customers = customers.filter(team__members=ctx.user)
+        customers = scope_queryset(Customer.objects.all(), ctx.user)
         data["customers"] = RecordIndex.of(customers)
+        data["visible"] = set(customers.values_list("pk", flat=True))
         data["file_customers"] = ctx.ids.get("customers", set())
         data["touched"] = set()
     return data
@@ -48,7 +46,7 @@ def _customers(ctx) -> dict:
 
 def _sales(data) -> RecordIndex:
     if "sales" not in data:
-        data["sales"] = RecordIndex.of(Sale.objects.all(), "customer_id", "is_void")
+        data["sales"] = RecordIndex.of(Sale.objects.all(), "customer_id", "is_void", "amount")
         data["paid"] = dict(
             Allocation.objects.values("sale_id").annotate(total=money_sum("amount")).values_list("sale_id", "total")
         )
@@ -93,95 +91,124 @@ SALE_COLUMNS = (
 def sales_prepare(ctx):
     data = _customers(ctx)
     _sales(data)
-    data["may_add_sale"] = ctx.user.has_perm("transactions.add_sale")
-    data["may_void"] = ctx.user.has_perm("transactions.void_sale")
+    data["exposure"] = {}  # customer ID in the file -> [what its new sales add, the row of its last one]
+
+
+# The service's field names where the sheet's columns are named otherwise.
+_SALE_COLUMN_OF = {"occurred_at": "date", "customer": "customer_id", "external_id": "sale_id"}
 
 
 def sales_check(row, ctx) -> list:
+    """The row against the service's rules (sale_permission_problems, sale_input_problems,
+    sale_change_problems), and what only a file can get wrong: a customer it does not know."""
     data = ctx.data["ledger"]
     problems = []
-    if not data["may_add_sale"]:
-        problems.append(("sale_id", _("you may not record sales")))
     if not _customer_known(data, row["customer_id"]):
         problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
-    # Cells that did not parse are None here (their error is already reported): judge the others.
-    if row.get("amount") is not None and row["amount"] <= 0:
-        problems.append(("amount", _("must be greater than zero")))
-    if row.get("cost_of_goods") is not None and row["cost_of_goods"] < 0:
-        problems.append(("cost_of_goods", _("cannot be negative")))
     day = row["date"].date() if row.get("date") else None
-    if day and (problem := date_problem(day)):
-        problems.append(("date", problem))
-    if day and row.get("due_date") and row["due_date"] < day:
-        problems.append(("due_date", _("before the date of sale")))
+    found = services.sale_input_problems(
+        occurred_on=day,
+        amount=row.get("amount"),
+        due_date=row.get("due_date"),
+        cost_of_goods=row.get("cost_of_goods"),
+        product=row.get("product"),
+    )
     existing = data["sales"].get(row["sale_id"])
+    voiding = bool(row.get("void")) and not (existing and existing[2])
+    found |= services.sale_permission_problems(user=ctx.user, voiding=voiding)
     if existing:
-        pk, customer_pk, was_void = existing
-        if customer_pk != _customer_pk(ctx, data, row["customer_id"]):
-            problems.append(("customer_id", _("this sale belongs to another customer")))
-        if was_void and not row.get("void"):
-            problems.append(("void", _("a void sale cannot be restored")))
-        if row.get("void") and not was_void and not data["may_void"]:
-            problems.append(("void", _("only Finance and Admin void sales")))
-        if row.get("amount") is not None and row["amount"] < data["paid"].get(pk, ZERO):
-            problems.append(("amount", _("less than what has already been paid on this sale")))
-    elif row.get("void") and not data["may_void"]:
-        problems.append(("void", _("only Finance and Admin void sales")))
+        pk, customer_pk, was_void, _amount = existing
+        found |= services.sale_change_problems(
+            customer_id=_customer_pk(ctx, data, row["customer_id"]),
+            current_customer_id=customer_pk,
+            was_void=was_void,
+            paid=data["paid"].get(pk, ZERO),
+            amount=row.get("amount"),
+            void=bool(row.get("void")),
+        )
+    problems += [(_SALE_COLUMN_OF.get(key, key), message) for key, message in found.items()]
     return problems
 
 
-def sales_write(rows, ctx):
+def sales_accept(row, ctx) -> None:
+    """A good sale row: what it adds to its customer's open amount, for the credit check."""
     data = ctx.data["ledger"]
-    customer_pks = {row["customer_id"]: _customer_pk(ctx, data, row["customer_id"]) for row in rows}
-    terms = dict(Customer.objects.filter(pk__in=customer_pks.values()).values_list("pk", "payment_terms_days"))
-    entries = {r["sale_id"]: data["sales"].get(r["sale_id"]) for r in rows}
-    existing = Sale.objects.in_bulk([entry[0] for entry in entries.values() if entry])
-    new, changed, to_void = [], [], []
+    existing = data["sales"].get(row["sale_id"])
+    added = row["amount"]
+    if existing:
+        _pk, _customer_pk, was_void, amount = existing
+        added = ZERO if was_void else max(added - amount, ZERO)
+    if not row.get("void") and added > ZERO:
+        entry = data["exposure"].setdefault(row["customer_id"], [ZERO, None])
+        entry[0] += added
+        entry[1] = ctx.row_number
+
+
+def sales_review(ctx) -> list:
+    """The credit check of the file's sales (sale_credit_problems, as for a sale typed on the page),
+    on what each customer newly owes once the file is in: its new sales and increases, less the
+    receipts the file records. [(row, column, message, blocking)], on each customer's last sale row."""
+    data = ctx.data["ledger"]
+    exposure, new_customers, rows = {}, {}, {}
+    file_limits = ctx.data.get("customers", {}).get("new_limits", {})
+    for customer_id, (added, row_number) in data["exposure"].items():
+        key = _customer_pk(ctx, data, customer_id)
+        if key is None:  # new in this file: its limit is the file's
+            key = customer_id
+            new_customers[key] = file_limits.get(customer_id, (customer_id, ZERO))
+        exposure[key] = added - data.get("receipts", {}).get(customer_id, ZERO)
+        rows[key] = row_number
+    found = services.sale_credit_problems(exposure=exposure, new_customers=new_customers)
+    return [(rows[key], "amount", message, block) for key, problems in found.items() for message, block in problems]
+
+
+def _receipts_by_customer(ctx, data) -> dict:
+    """{customer pk: the file's new receipts less its refunds}, which the credit check nets."""
+    return {
+        pk: amount
+        for customer_id, amount in data.get("receipts", {}).items()
+        if (pk := _customer_pk(ctx, data, customer_id)) is not None
+    }
+
+
+def sales_write(rows, ctx):
+    """The rows, through the service's batch write. The credit check runs once for the file, in the
+    write's transaction before the first sale: it finds what the review found (the engine writes only
+    once those warnings are confirmed), and refuses what is blocked."""
+    data = ctx.data["ledger"]
+    batch = []
     for row in rows:
-        customer_pk = customer_pks[row["customer_id"]]
-        occurred = _aware(row["date"])
-        due = row.get("due_date") or calculations.default_due_date(occurred.date(), terms.get(customer_pk, 30))
-        values = {
-            "occurred_at": occurred,
-            "product": row["product"],
-            "amount": row["amount"],
-            "cost_of_goods": row.get("cost_of_goods"),
-            "due_date": due,
-        }
-        entry = entries[row["sale_id"]]
-        sale = existing.get(entry[0]) if entry else None
-        if sale is None:
-            sale = Sale(customer_id=customer_pk, external_id=row["sale_id"], created_by=ctx.user, **values)
-            if row.get("void"):
-                sale.is_void = True
-                sale.void_reason = _("void in the imported workbook")
-                sale.voided_at = timezone.now()
-                sale.voided_by = ctx.user
-            new.append(sale)
-        else:
-            values["external_id"] = row["sale_id"]  # this database's own ID is kept from now on
-            if values["amount"] > sale.amount:
-                data.setdefault("grown", set()).add(customer_pk)  # an extra charge: credit meets it
-            if sale.occurred_at.replace(microsecond=0) == occurred.replace(microsecond=0):
-                values["occurred_at"] = sale.occurred_at  # a workbook holds whole seconds only
-            status = apply_values(sale, values)
-            if status:
-                changed.append(sale)
-            voiding = row.get("void") and not sale.is_void
-            if voiding:
-                to_void.append(sale)
-            ctx.count("sales", "updated" if status == "updated" or voiding else "unchanged")
-        data["touched"].add(customer_pk)
-    Sale.objects.bulk_create(new)
-    if changed:
-        Sale.objects.bulk_update(
-            changed, ["occurred_at", "product", "amount", "cost_of_goods", "due_date", "external_id"]
+        entry = data["sales"].get(row["sale_id"])
+        batch.append(
+            services.SaleRow(
+                external_id=row["sale_id"],
+                pk=entry[0] if entry else None,
+                customer_id=_customer_pk(ctx, data, row["customer_id"]),
+                occurred_at=_aware(row["date"]),
+                product=row["product"],
+                amount=row["amount"],
+                cost_of_goods=row.get("cost_of_goods"),
+                due_date=row.get("due_date"),
+                void=bool(row.get("void")),
+            )
         )
-    for sale in to_void:
-        services.sale_void(sale=sale, reason=_("void in the imported workbook"), user=ctx.user)
-    ctx.count("sales", "created", len(new))
-    for sale in [*new, *changed]:
-        data["sales"].add(sale.external_id, (sale.pk, sale.customer_id, sale.is_void))
+    try:
+        if not data.get("credit_enforced"):  # once, for the whole file, before its first sale is written
+            receipts = _receipts_by_customer(ctx, data)
+            exposure = {}
+            for customer_id, (added, _row) in data["exposure"].items():
+                pk = _customer_pk(ctx, data, customer_id)
+                exposure[pk] = exposure.get(pk, ZERO) + added - receipts.get(pk, ZERO)
+            services.sale_credit_enforce(exposure=exposure, confirmed=True)
+            data["credit_enforced"] = True
+        result, grown = services.sale_record_many(rows=batch, user=ctx.user, check_credit=False)
+    except ValidationError as error:
+        raise ImportWriteError("sales", "", "", " ".join(error.messages)) from error
+    ctx.count_batch("sales", result)
+    data.setdefault("grown", set()).update(grown)
+    for sale in result.written:
+        data["sales"].add(sale.external_id, (sale.pk, sale.customer_id, sale.is_void, sale.amount))
+        data["touched"].add(sale.customer_id)
 
 
 # --- payments -----------------------------------------------------------------------------------
@@ -282,6 +309,15 @@ def payments_check(row, ctx) -> list:
     return problems
 
 
+def payments_accept(row, ctx) -> None:
+    """A good new receipt (or refund): what the credit check of the file's sales nets."""
+    data = ctx.data["ledger"]
+    if data["payments"].get(row["payment_id"]) is None:
+        receipts = data.setdefault("receipts", {})
+        signed = row["amount"] if (row.get("kind") or PaymentKind.RECEIPT) == PaymentKind.RECEIPT else -row["amount"]
+        receipts[row["customer_id"]] = receipts.get(row["customer_id"], ZERO) + signed
+
+
 def _same_payment(payment, row, kind, ctx, data) -> bool:
     return (
         payment.customer_id == _customer_pk(ctx, data, row["customer_id"])
@@ -371,33 +407,19 @@ def _allocations(customer, row, data):
 
 
 def sales_finish(ctx):
-    """After the sales: the customer types follow the rule; and the credit customers already had
-    meets what they newly owe (as when a sale is recorded here) — their new sales when the file has
-    no payments, and any sale whose amount grew. With a payments sheet the file says where the
-    money went, and its receipts are applied as given."""
+    """After the sales: the credit customers already had meets what they newly owe (as when a sale
+    is recorded here) — their new sales when the file has no payments, and any sale whose amount
+    grew; with a payments sheet the file says where the money went, and its receipts are applied
+    as given. The customer types follow the rule."""
     data = ctx.data.get("ledger", {})
+    touched = data.get("touched", set())
     with_payments = "payments" in ctx.data.get("sheets_in_file", set())
-    grown = data.get("grown", set())
-    for customer in Customer.objects.filter(pk__in=data.get("touched", set())):
-        if not with_payments or customer.pk in grown:
-            services._apply_credit(customer)
-        services._refresh_customer_type(customer, _("imported sales"))
+    credit = data.get("grown", set()) | (set() if with_payments else touched)
+    services.ledger_refresh(customer_ids=touched, apply_credit_to=credit, reason=_("imported sales"))
 
 
 def payments_finish(ctx):
-    data = ctx.data.get("ledger", {})
-    for customer in Customer.objects.filter(pk__in=data.get("touched", set())):
-        services._refresh_customer_type(customer, _("imported sales"))
-
-
-def sale_exists(row, ctx) -> bool:
-    data = ctx.data["ledger"]
-    return data["sales"].get(row["sale_id"]) is not None
-
-
-def payment_exists(row, ctx) -> bool:
-    data = ctx.data["ledger"]
-    return data["payments"].get(row["payment_id"]) is not None
+    services.ledger_refresh(customer_ids=ctx.data.get("ledger", {}).get("touched", set()), reason=_("imported sales"))
 
 
 SALES_SHEET = ImportSheet(
@@ -411,7 +433,8 @@ SALES_SHEET = ImportSheet(
     write=sales_write,
     prepare=sales_prepare,
     finish=sales_finish,
-    exists=sale_exists,
+    review=sales_review,
+    accept=sales_accept,
 )
 PAYMENTS_SHEET = ImportSheet(
     key="payments",
@@ -424,5 +447,5 @@ PAYMENTS_SHEET = ImportSheet(
     write=payments_write,
     prepare=payments_prepare,
     finish=payments_finish,
-    exists=payment_exists,
+    accept=payments_accept,
 )

@@ -77,7 +77,7 @@ class Sale(models.Model):
         verbose_name_plural = _("sales")
         permissions = [("void_sale", _("Can void sales"))]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="sale_amount_positive"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="sale_amount_not_negative"),
             models.CheckConstraint(
                 condition=models.Q(cost_of_goods__isnull=True) | models.Q(cost_of_goods__gte=0),
                 name="sale_cost_not_negative",

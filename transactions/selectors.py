@@ -124,6 +124,16 @@ def receipts_with_credit(*, customer: Customer) -> list[Payment]:
     )
 
 
+def customers_with_credit(*, customer_ids) -> set[int]:
+    """Which of these customers have a receipt with money not yet applied, in one query."""
+    return set(
+        payments_with_unallocated(Payment.objects.filter(customer_id__in=customer_ids, kind=PaymentKind.RECEIPT))
+        .filter(unallocated__gt=0)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+
+
 def customer_credit(*, customer: Customer) -> Decimal:
     """Money received from the customer and not yet applied to a sale (nor refunded)."""
     rows = receipts_with_credit(customer=customer)
@@ -175,11 +185,8 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
                     ),
                 }
             )
-        histories.append(
-            calculations.InvoiceHistory(
-                occurred, sale.due_date, calculations.paid_on(sale.amount, allocations.get(sale.pk, []))
-            )
-        )
+        if history := calculations.invoice_history(occurred, sale.due_date, sale.amount, allocations.get(sale.pk, [])):
+            histories.append(history)
         if occurred >= dso_start:
             credit_sales += sale.amount
     for payment in payments:
@@ -259,9 +266,8 @@ def credit_history(*, as_of: datetime.date, customer_ids=None) -> dict[int, dict
     credit_sales: dict[int, Decimal] = {}
     for sale_id, customer_id, occurred_at, due_date, amount in rows:
         occurred = calculations.local_date(occurred_at)
-        histories.setdefault(customer_id, []).append(
-            calculations.InvoiceHistory(occurred, due_date, calculations.paid_on(amount, applied.get(sale_id, [])))
-        )
+        if history := calculations.invoice_history(occurred, due_date, amount, applied.get(sale_id, [])):
+            histories.setdefault(customer_id, []).append(history)
         if occurred >= dso_start:
             credit_sales[customer_id] = credit_sales.get(customer_id, ZERO) + amount
     return {

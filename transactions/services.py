@@ -7,16 +7,20 @@ with BEGIN IMMEDIATE).
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from custnotes.dates import date_problem
-from custnotes.money import ZERO, round_money
-from custnotes.registry import sale_problems
+from custnotes.identity import BatchResult, apply_row
+from custnotes.money import ZERO, money_sum, round_money
+from custnotes.permissions import scope_queryset
+from custnotes.registry import prepare_sale_checks, sale_problems
 from customers.models import Customer
 from customers.services import customer_type_change
 
@@ -95,6 +99,87 @@ class SaleNeedsConfirmation(ValidationError):
     caller shows them and records the sale again with confirmed=True."""
 
 
+def sale_input_problems(
+    *,
+    occurred_on: datetime.date | None,
+    amount: Decimal | None,
+    due_date: datetime.date | None = None,
+    cost_of_goods: Decimal | None = None,
+    product: str | None = None,
+) -> dict[str, str]:
+    """{field: message} for a sale's own values that break a rule; None means "not known" (a cell
+    that did not parse) and is not judged. The one statement of these rules: the form, the import
+    and the services ask it. A ¥0.00 sale is a sale (a free sample, a replacement): a purchase that
+    brings no revenue."""
+    problems = {}
+    if amount is not None and amount < ZERO:
+        problems["amount"] = _("The amount of a sale cannot be negative.")
+    if occurred_on is not None and (problem := date_problem(occurred_on)):
+        problems["occurred_at"] = problem
+    if occurred_on is not None and due_date is not None and due_date < occurred_on:
+        problems["due_date"] = _("The due date cannot be before the date of sale.")
+    if cost_of_goods is not None and cost_of_goods < ZERO:
+        problems["cost_of_goods"] = _("The cost of goods cannot be negative.")
+    if product is not None and not product.strip():
+        problems["product"] = _("Say what was sold.")
+    return problems
+
+
+def sale_change_problems(
+    *, customer_id, current_customer_id, was_void: bool, paid: Decimal, amount: Decimal | None, void: bool
+) -> dict[str, str]:
+    """{field: message} for changing a recorded sale to these values: it stays with its customer, a
+    void sale is never restored, and it never falls below what has been paid on it."""
+    problems = {}
+    if customer_id != current_customer_id:
+        problems["customer"] = _("This sale belongs to another customer.")
+    if was_void and not void:
+        problems["void"] = _("A void sale cannot be restored.")
+    if amount is not None and amount < paid:
+        problems["amount"] = _("Less than what has already been paid on this sale.")
+    return problems
+
+
+def sale_permission_problems(*, user, voiding: bool) -> dict[str, str]:
+    """{field: message} when this user may not record (or void) a sale."""
+    problems = {}
+    if not user.has_perm("transactions.add_sale"):
+        problems["external_id"] = _("You may not record sales.")
+    if voiding and not user.has_perm("transactions.void_sale"):
+        problems["void"] = _("Only Finance and Admin void sales.")
+    return problems
+
+
+def sale_credit_problems(*, exposure: dict, new_customers: dict | None = None) -> dict:
+    """What the later sections say (registry.sale_problems: the credit limit, high credit risk) about
+    selling `exposure` more to each customer: {customer: amount newly owed} -> {customer:
+    [(message, blocking)]}. Customers not yet in the database (an import's new rows) are given as
+    `new_customers` {key: (name, credit limit)}. One path for a sale typed, imported or recorded by a job."""
+    keys = [key for key, amount in exposure.items() if amount > ZERO]
+    if not keys:
+        return {}
+    new_customers = new_customers or {}
+    prepared = prepare_sale_checks(
+        customer_ids=[key for key in keys if key not in new_customers], new_customers=new_customers
+    )
+    found = {key: sale_problems(customer_id=key, amount=exposure[key], prepared=prepared) for key in keys}
+    return {key: problems for key, problems in found.items() if problems}
+
+
+def sale_credit_enforce(*, exposure: dict, confirmed: bool) -> None:
+    """Refuse (ValidationError) what sale_credit_problems blocks; ask (SaleNeedsConfirmation) what it
+    warns of unless confirmed. `exposure`: {customer pk: amount newly owed}."""
+    for problems in sale_credit_problems(exposure=exposure).values():
+        _raise_credit_problems(problems, confirmed)
+
+
+def _raise_credit_problems(problems: list, confirmed: bool) -> None:
+    if blocking := [message for message, block in problems if block]:
+        raise ValidationError(blocking, code="blocked")
+    if problems and not confirmed:
+        raise SaleNeedsConfirmation([message for message, _block in problems], code="confirm")
+
+
 @transaction.atomic
 def sale_record(
     *,
@@ -110,27 +195,22 @@ def sale_record(
     """Record a sale; its due date defaults to the sale date + the customer's payment terms.
     Credit the customer already has is applied to it at once.
 
-    The later sections' sale checks (registry.sale_problems: the credit limit, high credit risk)
-    run here, for every caller: a blocking one refuses the sale; warnings raise SaleNeedsConfirmation
-    unless the caller has confirmed them (a form asks first; jobs and commands pass confirmed=True)."""
+    The later sections' sale checks (sale_credit_problems) run here, for every caller: a blocking
+    one refuses the sale; warnings raise SaleNeedsConfirmation unless the caller has confirmed them
+    (a form asks first; jobs and commands pass confirmed=True)."""
     customer = _lock_customer(customer)
-    amount = _check_amount(amount)
-    _check_date(occurred_at, "occurred_at")
+    amount = round_money(amount)
+    cost_of_goods = round_money(cost_of_goods) if cost_of_goods is not None else None
     occurred_on = calculations.local_date(occurred_at)
     if due_date is None:
         due_date = calculations.default_due_date(occurred_on, customer.payment_terms_days)
-    if due_date < occurred_on:
-        raise ValidationError({"due_date": _("The due date cannot be before the date of sale.")})
-    if cost_of_goods is not None and round_money(cost_of_goods) < ZERO:
-        raise ValidationError({"cost_of_goods": _("The cost of goods cannot be negative.")})
-    if not product.strip():
-        raise ValidationError({"product": _("Say what was sold.")})
+    problems = sale_input_problems(
+        occurred_on=occurred_on, amount=amount, due_date=due_date, cost_of_goods=cost_of_goods, product=product
+    )
+    if problems:
+        raise ValidationError(problems)
     # The input is sound; now what the later sections say about selling this to the customer.
-    problems = sale_problems(customer_id=customer.pk, amount=amount)
-    if blocking := [message for message, block in problems if block]:
-        raise ValidationError(blocking, code="blocked")
-    if problems and not confirmed:
-        raise SaleNeedsConfirmation([message for message, _block in problems], code="confirm")
+    _raise_credit_problems(sale_credit_problems(exposure={customer.pk: amount}).get(customer.pk, []), confirmed)
     sale = Sale.objects.create(
         customer=customer,
         occurred_at=occurred_at,
@@ -143,6 +223,148 @@ def sale_record(
     _apply_credit(customer)
     _refresh_customer_type(customer, _("sale #%(id)s recorded") % {"id": sale.pk})
     return sale
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaleRow:
+    """One sale of a batch (the import): its import ID, the recorded sale it changes (pk, None for a
+    new one), its customer and values. due_date None: the customer's payment terms."""
+
+    external_id: str
+    pk: int | None
+    customer_id: int
+    occurred_at: datetime.datetime
+    product: str
+    amount: Decimal
+    cost_of_goods: Decimal | None = None
+    due_date: datetime.date | None = None
+    void: bool = False
+
+
+VOID_IN_WORKBOOK = gettext_lazy("void in the imported workbook")
+
+
+@transaction.atomic
+def sale_record_many(
+    *,
+    rows: list[SaleRow],
+    user,
+    receipts: dict | None = None,
+    confirmed: bool = True,
+    check_credit: bool = True,
+) -> tuple[BatchResult, set]:
+    """Record or change many sales in a few queries, under the rules of one at a time: the user's
+    permissions and scope, sale_input_problems, sale_change_problems, and the credit check
+    (sale_credit_problems) on what each customer newly owes — the batch's new sales and increases,
+    less `receipts` {customer pk: amount} the caller is about to record against them (an import's
+    payments sheet). A broken rule refuses the whole batch (ValidationError naming the row). A caller
+    that writes one file in many batches runs the credit check once for the whole file, before the
+    first batch, with sale_credit_enforce() (the import does), and passes check_credit=False.
+    Credit and customer types are brought up to date by ledger_refresh() once the caller is done.
+    Returns what was written and the customers whose sales grew (their credit is to meet it)."""
+    terms = dict(  # the customers in the user's scope, with their payment terms
+        scope_queryset(Customer.objects.all(), user)
+        .filter(pk__in={row.customer_id for row in rows})
+        .values_list("pk", "payment_terms_days")
+    )
+    existing = Sale.objects.select_for_update().in_bulk([row.pk for row in rows if row.pk])
+    paid = dict(
+        Allocation.objects.filter(sale__in=existing.keys())
+        .values("sale_id")
+        .annotate(total=money_sum("amount"))
+        .values_list("sale_id", "total")
+    )
+    exposure: dict[int, Decimal] = {}
+    result, to_void, grown = BatchResult(), [], set()
+    for row in rows:
+        if row.customer_id not in terms:
+            raise ValidationError(_("%(id)s: no such customer among yours.") % {"id": row.external_id})
+        occurred_on = calculations.local_date(row.occurred_at)
+        due = row.due_date or calculations.default_due_date(occurred_on, terms[row.customer_id])
+        problems = sale_input_problems(
+            occurred_on=occurred_on,
+            amount=row.amount,
+            due_date=due,
+            cost_of_goods=row.cost_of_goods,
+            product=row.product,
+        )
+        sale = existing.get(row.pk)
+        voiding = row.void and (sale is None or not sale.is_void)
+        problems |= sale_permission_problems(user=user, voiding=voiding)
+        if sale is not None:
+            problems |= sale_change_problems(
+                customer_id=row.customer_id,
+                current_customer_id=sale.customer_id,
+                was_void=sale.is_void,
+                paid=paid.get(sale.pk, ZERO),
+                amount=row.amount,
+                void=row.void,
+            )
+        if problems:
+            raise ValidationError({key: f"{row.external_id}: {message}" for key, message in problems.items()})
+        values = {
+            "occurred_at": row.occurred_at,
+            "product": row.product.strip(),
+            "amount": row.amount,
+            "cost_of_goods": row.cost_of_goods,
+            "due_date": due,
+        }
+        if sale is None:
+            sale = Sale(customer_id=row.customer_id, external_id=row.external_id, created_by=user, **values)
+            if row.void:
+                sale.is_void, sale.void_reason = True, str(VOID_IN_WORKBOOK)
+                sale.voided_at, sale.voided_by = timezone.now(), user
+            else:
+                exposure[row.customer_id] = exposure.get(row.customer_id, ZERO) + row.amount
+            result.created.append(sale)
+            continue
+        if row.amount > sale.amount and not sale.is_void:
+            exposure[row.customer_id] = exposure.get(row.customer_id, ZERO) + row.amount - sale.amount
+            grown.add(row.customer_id)  # an extra charge: the customer's credit meets it
+        if sale.occurred_at.replace(microsecond=0) == row.occurred_at.replace(microsecond=0):
+            values["occurred_at"] = sale.occurred_at  # a workbook holds whole seconds only
+        status = apply_row(sale, values, row.external_id)
+        if voiding:
+            to_void.append(sale)
+            status = "updated"
+        if status:
+            getattr(result, status).append(sale)
+        else:
+            result.unchanged += 1
+    if check_credit:
+        receipts = receipts or {}
+        sale_credit_enforce(
+            exposure={pk: amount - receipts.get(pk, ZERO) for pk, amount in exposure.items()}, confirmed=confirmed
+        )
+    Sale.objects.bulk_create(result.created)
+    if changed := [*result.updated, *result.stamped]:
+        Sale.objects.bulk_update(
+            changed, ["occurred_at", "product", "amount", "cost_of_goods", "due_date", "external_id"]
+        )
+    for sale in to_void:
+        sale_void(sale=sale, reason=str(VOID_IN_WORKBOOK), user=user)
+    return result, grown
+
+
+def ledger_refresh(*, customer_ids, apply_credit_to=(), reason: str) -> None:
+    """After a batch of ledger writes: the credit of the customers in `apply_credit_to` meets what
+    they newly owe (as when one sale is recorded), and every customer's type follows the rule.
+    Set-based: who has credit and every sale date are read in one query each, and only customers
+    with credit to apply or a type to change are written."""
+    apply_credit_to = set(apply_credit_to)
+    ids = set(customer_ids) | apply_credit_to
+    with_credit = selectors.customers_with_credit(customer_ids=apply_credit_to) if apply_credit_to else set()
+    dates: dict[int, list[datetime.date]] = {}
+    for customer_id, moment in Sale.objects.filter(customer_id__in=ids, is_void=False).values_list(
+        "customer_id", "occurred_at"
+    ):
+        dates.setdefault(customer_id, []).append(calculations.local_date(moment))
+    today = timezone.localdate()
+    for customer in Customer.objects.select_for_update().filter(pk__in=ids):
+        if customer.pk in with_credit:
+            _apply_credit(customer)
+        new_type = calculations.customer_type_for(customer.customer_type, dates.get(customer.pk, []), today)
+        customer_type_change(customer=customer, new_type=new_type, reason=reason)
 
 
 @transaction.atomic

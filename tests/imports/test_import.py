@@ -427,7 +427,7 @@ def test_merged_header_cells_and_a_title_row(people, tmp_path):
     result = run_import(path, user=people, dry_run=True)
 
     # Row numbers are the sheet's own: the bad amount is on row 4 below the two-row header.
-    assert rows(result) == [("交易 Sales", 4, "金额 / Amount", "不是金额")]
+    assert rows(result) == [("交易 Sales", 4, "金额 / Amount", "“bad”：不是金额")]
 
     fixed = write_book(
         tmp_path / "fixed.xlsx",
@@ -520,23 +520,23 @@ BAD_COSTS = [
     {"cost_id": "K003", "customer_id": "C001", "date": "2024-02-30", "category": "Travel", "amount": 100},  # 4
 ]
 BAD_ERRORS_ZH = [
-    ("客户 Customers", 3, "邮箱 / Email", "不是有效的邮箱地址"),
-    ("客户 Customers", 4, "电话 / Phone", "不是有效的电话号码"),
-    ("客户 Customers", 5, "行业 / Industry", "无法识别的值“Spaceflight”"),
-    ("客户 Customers", 6, "团队 / Team", "无法识别的值“North”"),
-    ("客户 Customers", 7, "负责人 / Owner", "负责人必须是该客户所属团队的成员"),
-    ("客户 Customers", 8, "信用额度 / Credit limit", "信用额度不能为负数。"),
-    ("客户 Customers", 9, "客户编号 / Customer ID", "同一编号在本表中出现了两次"),
-    ("交易 Sales", 3, "日期 / Date", "不是日期（请写作 2024-01-05、2024/1/5 或 2024年1月5日）"),
-    ("交易 Sales", 4, "金额 / Amount", "不是金额"),
-    ("交易 Sales", 5, "金额 / Amount", "必须大于零"),
-    ("交易 Sales", 6, "到期日 / Due date", "早于销售日期"),
-    ("交易 Sales", 7, "客户编号 / Customer ID", "找不到该客户（本文件中或你的客户中都没有）"),
-    ("交易 Sales", 8, "销售编号 / Sale ID", "同一编号在本表中出现了两次"),
-    ("收款 Payments", 3, "支付方式 / Method", "无法识别的值“Bitcoin”"),
-    ("收款 Payments", 4, "核销销售 / Applies to", "没有编号为 S404 的销售"),
-    ("成本 Costs", 3, "科目 / Category", "无法识别的值“Bribes”"),
-    ("成本 Costs", 4, "日期 / Date", "不是有效的日期"),
+    ("客户 Customers", 3, "邮箱 / Email", "“not-an-email”：输入一个有效的 Email 地址。"),
+    ("客户 Customers", 4, "电话 / Phone", "“call me”：请输入有效的电话号码，例如 13812345678 或 021-6123 4567。"),
+    ("客户 Customers", 5, "行业 / Industry", "“Spaceflight”：不是本列可填的名称"),
+    ("客户 Customers", 6, "团队 / Team", "“North”：不是本列可填的名称"),
+    ("客户 Customers", 7, "负责人 / Owner", "“sales2”：负责人必须是该客户所属团队的成员。"),
+    ("客户 Customers", 8, "信用额度 / Credit limit", "“-100”：信用额度不能为负数。"),
+    ("客户 Customers", 9, "客户编号 / Customer ID", "“C001”：同一编号在本表中出现了两次"),
+    ("交易 Sales", 3, "日期 / Date", "“next tuesday”：不是日期（请写作 2024-01-05、2024/1/5 或 2024年1月5日）"),
+    ("交易 Sales", 4, "金额 / Amount", "“12abc”：不是金额"),
+    ("交易 Sales", 5, "金额 / Amount", "“-50”：销售金额不能为负数。"),
+    ("交易 Sales", 6, "到期日 / Due date", "“2024-01-01”：到期日不能早于销售日期。"),
+    ("交易 Sales", 7, "客户编号 / Customer ID", "“C999”：找不到该客户（本文件中或你的客户中都没有）"),
+    ("交易 Sales", 8, "销售编号 / Sale ID", "“S001”：同一编号在本表中出现了两次"),
+    ("收款 Payments", 3, "支付方式 / Method", "“Bitcoin”：不是本列可填的名称"),
+    ("收款 Payments", 4, "核销销售 / Applies to", "“S404”：没有编号为 S404 的销售"),
+    ("成本 Costs", 3, "科目 / Category", "“Bribes”：不是本列可填的名称"),
+    ("成本 Costs", 4, "日期 / Date", "“2024-02-30”：不是有效的日期"),
 ]
 
 
@@ -580,12 +580,12 @@ def test_errors_in_english(people, tmp_path):
     with translation.override("en"):
         result = run_import(bad_book(tmp_path / "bad.xlsx"), user=people)
     english = {(sheet, row): message for sheet, row, _column, message in rows(result)}
-    assert english[("客户 Customers", 3)] == "not a valid email address"
-    assert english[("客户 Customers", 6)] == "unknown value “North”"
-    assert english[("交易 Sales", 3)] == "not a date (use 2024-01-05, 2024/1/5 or 2024年1月5日)"
-    assert english[("交易 Sales", 6)] == "before the date of sale"
-    assert english[("收款 Payments", 4)] == "no sale with ID S404"
-    assert english[("成本 Costs", 4)] == "not a valid date"
+    assert english[("客户 Customers", 3)] == "“not-an-email”: Enter a valid email address."
+    assert english[("客户 Customers", 6)] == "“North”: not one of the names this column takes"
+    assert english[("交易 Sales", 3)] == "“next tuesday”: not a date (use 2024-01-05, 2024/1/5 or 2024年1月5日)"
+    assert english[("交易 Sales", 6)] == "“2024-01-01”: The due date cannot be before the date of sale."
+    assert english[("收款 Payments", 4)] == "“S404”: no sale with ID S404"
+    assert english[("成本 Costs", 4)] == "“2024-02-30”: not a valid date"
     assert len(english) == len(BAD_ERRORS_ZH)
     assert ledger_counts() == NOTHING
 
@@ -664,8 +664,8 @@ def test_two_bad_values_in_one_row_give_two_errors(people, tmp_path):
     )
     result = run_import(path, user=people)
     assert rows(result) == [
-        ("交易 Sales", 2, "日期 / Date", "不是日期（请写作 2024-01-05、2024/1/5 或 2024年1月5日）"),
-        ("交易 Sales", 2, "金额 / Amount", "不是金额"),
+        ("交易 Sales", 2, "日期 / Date", "“someday”：不是日期（请写作 2024-01-05、2024/1/5 或 2024年1月5日）"),
+        ("交易 Sales", 2, "金额 / Amount", "“lots”：不是金额"),
     ]
 
 
@@ -674,7 +674,7 @@ def test_a_payment_that_was_changed_is_refused(people, tmp_path):
     payments = [dict(PAYMENTS[0], amount=9000), *PAYMENTS[1:]]
     result = run_import(clean_book(tmp_path / "changed.xlsx", payments=payments), user=people)
     assert rows(result) == [
-        ("收款 Payments", 2, "收款编号 / Payment ID", "收款登记后不能修改：请登记退款，或使用新的收款编号")
+        ("收款 Payments", 2, "收款编号 / Payment ID", "“P001”：收款登记后不能修改：请登记退款，或使用新的收款编号")
     ]
     assert Payment.objects.get(external_id="P001").amount == Decimal("10000.00")
 
@@ -683,7 +683,7 @@ def test_a_sale_cannot_shrink_below_what_was_paid(people, tmp_path):
     run_import(clean_book(tmp_path / "book.xlsx"), user=people)  # S001: 12000, fully paid
     sales = [dict(SALES[0], amount=5000), *SALES[1:]]
     result = run_import(clean_book(tmp_path / "changed.xlsx", sales=sales), user=people)
-    assert rows(result) == [("Sales", 2, "金额 / Amount", "少于该销售已收的金额")]
+    assert rows(result) == [("Sales", 2, "金额 / Amount", "“5000”：少于该销售已收的金额。")]
     assert Sale.objects.get(external_id="S001").amount == Decimal("12000.00")
 
 
@@ -732,7 +732,7 @@ def test_a_bad_csv_row_is_reported_like_a_sheets(people, tmp_path):
     path = tmp_path / "customers.csv"
     path.write_text("Customer ID,Name,Team,Payment terms (days)\nC1,Alpha,East,400\n", encoding="utf-8")
     result = run_import(path, user=people)
-    assert rows(result) == [("客户", 2, "账期（天） / Payment terms (days)", "账期必须在 0 到 365 天之间。")]
+    assert rows(result) == [("客户", 2, "账期（天） / Payment terms (days)", "“400”：账期必须在 0 到 365 天之间。")]
     assert not Customer.objects.exists()
 
 
@@ -817,8 +817,8 @@ def test_sales_import_their_own_teams_customers_only(people, sales_user, tmp_pat
     result = run_import(path, user=sales_user)
 
     assert rows(result) == [
-        ("客户 Customers", 3, "团队 / Team", "你只能导入自己团队的客户"),
-        ("收款 Payments", 2, "收款编号 / Payment ID", "只有财务和管理员可以登记收款"),
+        ("客户 Customers", 3, "团队 / Team", "“South”：你只能录入自己团队的客户。"),
+        ("收款 Payments", 2, "收款编号 / Payment ID", "“P1”：只有财务和管理员可以登记收款"),
     ]
     assert ledger_counts() == NOTHING
 
@@ -841,8 +841,13 @@ def test_sales_may_not_set_credit_terms_nor_touch_another_teams_customer(people,
     with translation.override("en"):
         result = run_import(path, user=sales_user)
     assert rows(result) == [
-        ("客户 Customers", 2, "信用额度 / Credit limit", "only Finance and Admin set credit limits and payment terms"),
-        ("客户 Customers", 3, "客户编号 / Customer ID", "this customer belongs to a team you do not work in"),
+        (
+            "客户 Customers",
+            2,
+            "信用额度 / Credit limit",
+            "“5000”: Only Finance and Admin set credit limits and payment terms.",
+        ),
+        ("客户 Customers", 3, "客户编号 / Customer ID", "“C9”: This customer belongs to a team you do not work in."),
     ]
     assert ledger_counts()["customers"] == 1
 
@@ -870,12 +875,12 @@ def test_a_row_shows_all_its_mistakes_at_once_and_sales_name_a_bad_customer_row(
     with translation.override("zh-hans"):
         result = run_import(path, user=people)
     assert rows(result) == [
-        ("客户 Customers", 2, "信用额度 / Credit limit", "不是金额"),
-        ("客户 Customers", 2, "邮箱 / Email", "不是有效的邮箱地址"),
-        ("交易 Sales", 2, "客户编号 / Customer ID", "该客户在客户表中的行有错误"),
-        ("交易 Sales", 3, "日期 / Date", "不是有效的日期"),
-        ("交易 Sales", 3, "客户编号 / Customer ID", "该客户在客户表中的行有错误"),
-        ("交易 Sales", 3, "金额 / Amount", "必须大于零"),
+        ("客户 Customers", 2, "信用额度 / Credit limit", "“abc”：不是金额"),
+        ("客户 Customers", 2, "邮箱 / Email", "“not-an-email”：输入一个有效的 Email 地址。"),
+        ("交易 Sales", 2, "客户编号 / Customer ID", "“K1”：该客户在客户表中的行有错误"),
+        ("交易 Sales", 3, "日期 / Date", "“2024/13/5”：不是有效的日期"),
+        ("交易 Sales", 3, "客户编号 / Customer ID", "“K1”：该客户在客户表中的行有错误"),
+        ("交易 Sales", 3, "金额 / Amount", "“-5”：销售金额不能为负数。"),
     ]
     assert ledger_counts() == NOTHING
 
@@ -885,20 +890,24 @@ def test_a_dry_run_says_what_it_would_create_and_what_is_already_there(people, t
     first = run_import(path, user=people, dry_run=True)
     assert not first.written
     assert ledger_counts() == NOTHING
-    assert first.preview == {
-        "customers": {"new": 3, "existing": 0},
-        "sales": {"new": 4, "existing": 0},
-        "payments": {"new": 4, "existing": 0},
-        "costs": {"new": 2, "existing": 0},
+    assert first.counts == {
+        "customers": counts(created=3),
+        "sales": counts(created=4),
+        "payments": counts(created=4),
+        "costs": counts(created=2),
     }
-    run_import(path, user=people)
+    assert run_import(path, user=people).counts == first.counts  # what the dry run said is what happens
     again = run_import(path, user=people, dry_run=True)
-    assert again.preview == {
-        "customers": {"new": 0, "existing": 3},
-        "sales": {"new": 0, "existing": 4},
-        "payments": {"new": 0, "existing": 4},
-        "costs": {"new": 0, "existing": 2},
+    assert again.counts == {
+        "customers": counts(unchanged=3),
+        "sales": counts(unchanged=4),
+        "payments": counts(unchanged=4),
+        "costs": counts(unchanged=2),
     }
+    Customer.objects.filter(external_id="C001").update(phone="")  # someone changed it on the page
+    changed = run_import(path, user=people, dry_run=True)
+    assert changed.counts["customers"] == counts(updated=1, unchanged=2)
+    assert Customer.objects.get(external_id="C001").phone == ""  # still: a dry run writes nothing
 
 
 def test_checking_rows_costs_the_same_queries_for_3_rows_as_for_30(people, tmp_path, count_queries):
@@ -913,9 +922,14 @@ def test_checking_rows_costs_the_same_queries_for_3_rows_as_for_30(people, tmp_p
             {"sale_id": f"S{i}", "customer_id": f"C{i}", "date": "2024-01-05", "product": "Pumps", "amount": 100}
             for i in range(n)
         ]
-        return write_book(
+        bad = [{"cost_id": "K1", "customer_id": "C0", "date": "someday", "category": "Repairs", "amount": 1}]
+        return write_book(  # one bad row: the rows are checked, and nothing goes on to be written
             tmp_path / f"book{n}.xlsx",
-            {"客户 Customers": table(CUSTOMER_HEADERS, customers), "交易 Sales": table(SALE_HEADERS, sales)},
+            {
+                "客户 Customers": table(CUSTOMER_HEADERS, customers),
+                "交易 Sales": table(SALE_HEADERS, sales),
+                "成本 Costs": table(COST_HEADERS, bad),
+            },
         )
 
     small, large = book(3), book(30)
@@ -936,7 +950,7 @@ def test_only_finance_manager_and_admin_import_marketing_costs(people, sales_use
     with translation.override("en"):
         result = run_import(book, user=sales_user)
     assert [(row, message) for _sheet, row, _column, message in rows(result)] == [
-        (2, "Only Finance, Manager and Admin record marketing costs.")
+        (2, "“Advertising”: Only Finance, Manager and Admin record marketing costs.")
     ]
     assert not CostEntry.objects.exists()
     run_import(book, user=people)  # Finance may
@@ -958,7 +972,7 @@ def test_a_companys_history_from_1995_imports_and_older_rows_say_the_limit(peopl
     )
     result = run_import(path, user=people)
     assert [(sheet, message) for sheet, _row, _column, message in rows(result)] == [
-        ("Sales", "日期不能早于 1990-01-01。")
+        ("Sales", "“1989/12/31”：日期不能早于 1990-01-01。")
     ]
     assert not Sale.objects.exists()  # nothing while a row is wrong
     result = run_import(path, user=people, good_rows_only=True)
@@ -1014,5 +1028,5 @@ def test_an_importer_of_several_teams_is_asked_to_name_the_team(sales_user, team
     result = run_import(
         book_without_team(tmp_path / "b.xlsx", [{"customer_id": "C1", "name": "Alpha"}]), user=sales_user
     )
-    assert [message for *_where, message in rows(result)] == ["请填写客户的团队：你属于多个团队"]
+    assert [message for *_where, message in rows(result)] == ["请填写客户的团队：你属于多个团队。"]
     assert not Customer.objects.exists()

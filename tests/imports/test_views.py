@@ -244,12 +244,25 @@ def test_a_bad_file_shows_its_errors_then_imports_the_good_rows(
     assert queued == [job.pk, job.pk]
     job.refresh_from_db()
     assert (job.status, job.good_rows_only) == (ImportJob.Status.CHECKING, True)
+    # The good rows leave Good Co (credit limit ¥0.00) owing ¥500.00: as on the sale form, the
+    # import asks first, writing nothing, and imports once the user confirms.
+    assert import_job_run(job_id=job.pk) == ImportJob.Status.WARNED
+    job.refresh_from_db()
+    assert job.warnings == [
+        ["交易 Sales", 2, "金额 / Amount", "这笔销售将使 Good Co 的未收款达到 ¥500.00，超出信用额度 ¥0.00。"]
+    ]
+    assert ledger_counts() == NOTHING
+    page = client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert 'name="action" value="confirm"' in page and "Good Co 的未收款达到 ¥500.00" in page
+
+    assert client.post(reverse("import-job", args=[job.pk]), {"action": "confirm"}).status_code == 302
+    assert queued == [job.pk, job.pk, job.pk]
     assert import_job_run(job_id=job.pk) == ImportJob.Status.DONE
     job.refresh_from_db()
     assert job.error_count == len(BAD_ERRORS_ZH)
     assert ledger_counts() == {"customers": 1, "sales": 1, "payments": 1, "allocations": 1, "costs": 1}
     page = client.get(reverse("import-job", args=[job.pk])).content.decode()
-    assert "good-rows" not in page
+    assert "good-rows" not in page and 'value="confirm"' not in page
 
 
 def test_a_refused_file_shows_the_reason(client_for, finance_user, tmp_path, queued, media):
@@ -274,7 +287,7 @@ def test_an_english_users_job_reports_in_english(
     assert job.language == "en"
     import_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.errors[0] == ["客户 Customers", 3, "邮箱 / Email", "not a valid email address"]
+    assert job.errors[0] == ["客户 Customers", 3, "邮箱 / Email", "“not-an-email”: Enter a valid email address."]
 
 
 def test_another_users_job_is_not_found(client_for, finance_user, sales_user, tmp_path, queued, media):
@@ -326,13 +339,17 @@ def test_the_command_fails_on_errors(finance_user, sales_user, other_sales_user,
     out, err, failure = command(str(bad_book(tmp_path / "bad.xlsx")), "--user", "finance")
     assert failure == "17 errors"
     assert err.splitlines() == [
-        f"{sheet} row {row} [{column}]: {message}" for sheet, row, column, message in BAD_ERRORS_ZH
+        *(f"{sheet} row {row} [{column}]: {message}" for sheet, row, column, message in BAD_ERRORS_ZH),
+        "warning: 交易 Sales row 2 [金额 / Amount]: 这笔销售将使 Good Co 的未收款达到 ¥500.00，超出信用额度 ¥0.00。",
     ]
     assert out.splitlines()[-1] == "nothing imported: 17 errors"
     assert "customers: created 0, updated 0, unchanged 0, errors 7" in out.splitlines()
     assert ledger_counts() == NOTHING
 
     out, err, failure = command(str(tmp_path / "bad.xlsx"), "--user", "finance", "--good-rows-only")
+    assert out.splitlines()[-1] == "nothing imported: 1 warnings to confirm (--confirm)"
+    assert ledger_counts() == NOTHING
+    out, err, failure = command(str(tmp_path / "bad.xlsx"), "--user", "finance", "--good-rows-only", "--confirm")
     assert failure == "17 errors"  # the good rows are in, and the command still says it was not clean
     assert out.splitlines()[-1] == "imported: 4 records written; 17 errors"
     assert ledger_counts() == {"customers": 1, "sales": 1, "payments": 1, "allocations": 1, "costs": 1}
@@ -341,7 +358,8 @@ def test_the_command_fails_on_errors(finance_user, sales_user, other_sales_user,
 def test_the_command_dry_run_writes_nothing(finance_user, sales_user, other_sales_user, tmp_path):
     out, err, failure = command(str(clean_book(tmp_path / "book.xlsx")), "--user", "finance", "--dry-run")
     assert (err, failure) == ("", None)
-    assert out.splitlines()[-1] == "dry run: nothing written; 0 errors"
+    assert out.splitlines()[-1] == "dry run: nothing written (13 records would be); 0 errors"
+    assert "customers: would be created 3, would be updated 0, unchanged 0, errors 0" in out.splitlines()
     assert ledger_counts() == NOTHING
     out, err, failure = command(str(bad_book(tmp_path / "bad.xlsx")), "--user", "finance", "--dry-run")
     assert failure == "17 errors"

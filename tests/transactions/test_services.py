@@ -328,9 +328,8 @@ def two_open_sales(customer):
 
 
 BAD_SALES = {
-    "zero amount": {"amount": D("0.00")},
     "negative amount": {"amount": D("-5.00")},
-    "amount rounding to zero": {"amount": D("0.004")},
+    "amount rounding to a negative fen": {"amount": D("-0.005")},
     "due before the sale": {"occurred_at": 0, "due_date": -1},
     "dated after tomorrow": {"occurred_at": 2},
     "dated before the earliest date (1990-01-01)": {"occurred_at": datetime.date(1989, 12, 31)},
