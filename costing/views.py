@@ -1,19 +1,14 @@
 """Cost and profit pages. Thin: scope through selectors, writes through services."""
 
-from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
-from custnotes.forms import add_errors
-from custnotes.views import FilteredTableView, ReportPageMixin
+from custnotes.views import CustomerScopedMixin, FilteredTableView, ReportPageMixin, ServiceFormView, notebook_url
 from customers.selectors import customer_list
-from customers.views import CustomerScopedMixin
 
 from . import selectors, services
 from .filtersets import CampaignFilterSet, CostEntryFilterSet, ProfitabilityFilterSet
@@ -32,25 +27,23 @@ class CostEntryListView(PermissionRequiredMixin, FilteredTableView):
         return selectors.cost_entry_list(user=self.request.user)
 
 
-class CostEntryCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView):
+class CostEntryCreateView(PermissionRequiredMixin, CustomerScopedMixin, ServiceFormView):
     """Record a cost for a customer. Sales book service costs; marketing costs need Finance,
     Manager or Admin (costing.add_marketing_cost)."""
 
     permission_required = "costing.add_costentry"
     form_class = CostEntryForm
     template_name = "costing/cost_form.html"
+    success_message = gettext_lazy("Cost recorded.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
-    def form_valid(self, form):
-        try:
-            services.cost_entry_record(customer=self.customer, author=self.request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Cost recorded."))
-        return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#costs")
+    def perform(self, form):
+        return services.cost_entry_record(customer=self.customer, author=self.request.user, **form.cleaned_data)
+
+    def success_to(self, entry):
+        return notebook_url(self.customer.pk, "costs")
 
 
 class ProfitabilityReportView(PermissionRequiredMixin, ReportPageMixin, TemplateView):
@@ -120,9 +113,10 @@ class CampaignDetailView(PermissionRequiredMixin, TemplateView):
         )
 
 
-class CampaignFormView(PermissionRequiredMixin, FormView):
+class CampaignFormView(PermissionRequiredMixin, ServiceFormView):
     form_class = CampaignForm
     template_name = "costing/campaign_form.html"
+    success_message = gettext_lazy("Campaign saved and its cost allocated.")
 
     def get_permission_required(self):
         return ["costing.change_campaign" if "pk" in self.kwargs else "costing.add_campaign"]
@@ -155,11 +149,5 @@ class CampaignFormView(PermissionRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(campaign=self.campaign, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            campaign = services.campaign_save(campaign=self.campaign, user=self.request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Campaign saved and its cost allocated."))
-        return redirect(campaign)
+    def perform(self, form):
+        return services.campaign_save(campaign=self.campaign, user=self.request.user, **form.cleaned_data)

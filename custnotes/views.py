@@ -1,12 +1,15 @@
-"""Views shared by every app: the generic filtered, paginated, exportable list."""
+"""Views shared by every app: the generic filtered, paginated, exportable list; the customer-scope
+mixin and the base of every write page (ServiceFormView)."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.views import View
@@ -17,12 +20,64 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from custnotes import selectors
 from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.exports import export_customers, export_job_start
-from custnotes.forms import AsOfForm, ImportUploadForm
+from custnotes.forms import AsOfForm, ImportUploadForm, add_errors
 from custnotes.import_template import template_workbook
-from custnotes.imports_jobs import import_job_retry_good_rows, import_job_start
+from custnotes.imports_jobs import import_job_confirm, import_job_retry_good_rows, import_job_start
 from custnotes.models import ImportJob
 from custnotes.registry import registry
 from custnotes.workbook import write_workbook
+
+
+class CustomerScopedMixin:
+    """Resolves the customer named in the URL within the user's scope: outside it, 404 (before any
+    permission check, so another team's customer does not even exist for the user)."""
+
+    customer_url_kwarg = "customer_id"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = registry.customers.get(user=request.user, pk=kwargs[self.customer_url_kwarg])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(customer=self.customer, **kwargs)
+
+
+class ServiceFormView(FormView):
+    """A write page: the form's cleaned data go to one service call, `perform(form)`; the service's
+    ValidationError lands on the form (on the field it names, else above the form) and nothing is
+    written; on success a message and a redirect. A view says only what differs: perform(), the
+    message (`success_message`, formatted with the object's %(id)s and %(name)s) and `success_to(obj)`.
+    perform() may also return a response of its own (a preview, a question to confirm)."""
+
+    success_message = ""
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def success_to(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def service_failed(self, form, error: ValidationError):
+        add_errors(form, error)
+        return self.form_invalid(form)
+
+    def form_valid(self, form):
+        try:
+            obj = self.perform(form)
+        except ValidationError as error:
+            return self.service_failed(form, error)
+        if isinstance(obj, HttpResponse):
+            return obj
+        if self.success_message:
+            messages.success(self.request, str(self.success_message) % {"id": obj.pk, "name": obj})
+        return redirect(self.success_to(obj))
+
+
+def notebook_url(customer_id: int, section: str) -> str:
+    """A section of a customer's notebook page (its anchor), where a write page returns to."""
+    return reverse("customers:detail", args=[customer_id]) + f"#{section}"
 
 
 def export_query(request) -> str:
@@ -214,8 +269,11 @@ class ImportJobView(PermissionRequiredMixin, TemplateView):
 
     def post(self, request, pk):
         job = self.get_job()
-        if job.status == ImportJob.Status.INVALID and request.POST.get("action") == "good-rows":
+        action = request.POST.get("action")
+        if job.status == ImportJob.Status.INVALID and action == "good-rows":
             import_job_retry_good_rows(job=job)
+        elif job.status == ImportJob.Status.WARNED and action == "confirm":
+            import_job_confirm(job=job)
         return redirect("import-job", pk=job.pk)
 
 

@@ -12,7 +12,9 @@ class CustomersConfig(AppConfig):
         from . import demo, notebook, selectors
         from .models import Customer
 
-        registry.set_customers(CustomerSource(in_scope=selectors.customer_list, everyone=Customer.objects.all))
+        registry.set_customers(
+            CustomerSource(in_scope=selectors.customer_list, everyone=Customer.objects.all, get=selectors.customer_get)
+        )
 
         registry.add_nav(NavItem(_("Home"), "home", order=1, icon="house"))
         registry.add_nav(NavItem(_("Reports"), "reports", order=60, icon="bar-chart"))

@@ -10,34 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
 from custnotes.forms import AsOfForm
 from custnotes.permissions import can_change_customer, can_delete_customer
 from custnotes.registry import registry
 from custnotes.summary import summary_rows
-from custnotes.views import FilteredTableView
+from custnotes.views import CustomerScopedMixin, FilteredTableView, ServiceFormView
 
 from . import selectors, services
 from .filtersets import CustomerFilterSet
 from .forms import CustomerForm, NoteForm
 from .tables import CustomerTable
-
-
-class CustomerScopedMixin:
-    """Resolves the customer named in the URL within the user's scope: outside it, 404 (before any
-    permission check, so another team's customer does not even exist for the user)."""
-
-    customer_url_kwarg = "customer_id"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.customer = selectors.customer_get(user=request.user, pk=kwargs[self.customer_url_kwarg])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(customer=self.customer, **kwargs)
 
 
 class CustomerListView(PermissionRequiredMixin, FilteredTableView):
@@ -115,13 +99,10 @@ class CustomerFormMixin(PermissionRequiredMixin):
             initial["industry"] = self.request.GET.get("industry")
         return initial
 
-    def save_failed(self, form, error: ValidationError):
-        form.add_error(None, error)
-        return self.form_invalid(form)
 
-
-class CustomerCreateView(CustomerFormMixin, FormView):
+class CustomerCreateView(CustomerFormMixin, ServiceFormView):
     permission_required = "customers.add_customer"
+    success_message = gettext_lazy("Customer %(name)s created.")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(title=_("New customer"), **kwargs)
@@ -134,20 +115,16 @@ class CustomerCreateView(CustomerFormMixin, FormView):
         initial.setdefault("owner", self.request.user if self.request.user.teams.exists() else None)
         return initial
 
-    def form_valid(self, form):
-        try:
-            customer = services.customer_create(
-                data=form.model_data(), tags=form.cleaned_data.get("tags", []), extra=form.extra_data()
-            )
-        except ValidationError as error:
-            return self.save_failed(form, error)
-        messages.success(self.request, _("Customer %(name)s created.") % {"name": customer.name})
-        return redirect(customer)
+    def perform(self, form):
+        return services.customer_create(
+            data=form.model_data(), tags=form.cleaned_data.get("tags", []), extra=form.extra_data()
+        )
 
 
-class CustomerUpdateView(CustomerScopedMixin, CustomerFormMixin, FormView):
+class CustomerUpdateView(CustomerScopedMixin, CustomerFormMixin, ServiceFormView):
     permission_required = "customers.change_customer"
     customer_url_kwarg = "pk"
+    success_message = gettext_lazy("Changes to %(name)s saved.")
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -157,18 +134,13 @@ class CustomerUpdateView(CustomerScopedMixin, CustomerFormMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(title=_("Edit %(name)s") % {"name": self.customer.name}, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.customer_update(
-                customer=self.customer,
-                data=form.model_data(),
-                tags=form.cleaned_data.get("tags", []),
-                extra=form.extra_data(),
-            )
-        except ValidationError as error:
-            return self.save_failed(form, error)
-        messages.success(self.request, _("Changes to %(name)s saved.") % {"name": self.customer.name})
-        return redirect(self.customer)
+    def perform(self, form):
+        return services.customer_update(
+            customer=self.customer,
+            data=form.model_data(),
+            tags=form.cleaned_data.get("tags", []),
+            extra=form.extra_data(),
+        )
 
 
 class CustomerDeleteView(CustomerScopedMixin, PermissionRequiredMixin, TemplateView):

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from custnotes.excel import table_to_workbook, workbook_response
-from custnotes.views import FilteredTableView
+from custnotes.views import FilteredTableView, ServiceFormView
 from customers.selectors import industry_get, industry_list
 from valuation.selectors import latest_run
 
@@ -169,10 +169,11 @@ class IndustryListView(PermissionRequiredMixin, TemplateView):
         )
 
 
-class IndustryOutlookView(PermissionRequiredMixin, FormView):
+class IndustryOutlookView(PermissionRequiredMixin, ServiceFormView):
     permission_required = "customers.change_industry"
     form_class = IndustryOutlookForm
     template_name = "risk/industry_form.html"
+    success_message = gettext_lazy("Outlook of %(name)s changed.")
 
     def dispatch(self, request, *args, **kwargs):
         self.industry = industry_get(pk=kwargs["pk"])
@@ -184,16 +185,12 @@ class IndustryOutlookView(PermissionRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(industry=self.industry, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.industry_outlook_change(industry=self.industry, user=self.request.user, **form.cleaned_data)
-        except ValidationError as error:
-            from custnotes.forms import add_errors
+    def perform(self, form):
+        services.industry_outlook_change(industry=self.industry, user=self.request.user, **form.cleaned_data)
+        return self.industry
 
-            add_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Outlook of %(name)s changed.") % {"name": self.industry})
-        return redirect("risk:industries")
+    def success_to(self, industry):
+        return reverse("risk:industries")
 
 
 class RiskSettingsView(PermissionRequiredMixin, FormView):

@@ -12,9 +12,8 @@ from django.views.generic import FormView, TemplateView
 
 from custnotes.excel import workbook_response
 from custnotes.forms import AsOfForm, add_errors
-from custnotes.views import FilteredTableView, ReportPageMixin
+from custnotes.views import CustomerScopedMixin, FilteredTableView, ReportPageMixin, ServiceFormView, notebook_url
 from customers.selectors import customer_list
-from customers.views import CustomerScopedMixin
 
 from . import selectors, services
 from .filtersets import AgingFilterSet, PaymentFilterSet, PaymentMethodFilterSet, SaleFilterSet
@@ -91,26 +90,27 @@ class AgingReportView(PermissionRequiredMixin, ReportPageMixin, TemplateView):
 # --- sales --------------------------------------------------------------------------------------
 
 
-class SaleCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView):
+class SaleCreateView(PermissionRequiredMixin, CustomerScopedMixin, ServiceFormView):
     permission_required = "transactions.add_sale"
     form_class = SaleForm
     template_name = "transactions/sale_form.html"
+    success_message = gettext_lazy("Sale #%(id)s recorded.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "customer": self.customer}
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = dict(form.cleaned_data)
         confirmed = data.pop("confirm_risk", False)
-        try:
-            sale = services.sale_record(customer=self.customer, user=self.request.user, confirmed=confirmed, **data)
-        except services.SaleNeedsConfirmation as warnings:  # the later sections' warnings: ask first
-            return self.render_to_response(self.get_context_data(form=form, warnings=warnings.messages))
-        except ValidationError as error:
-            add_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Sale #%(id)s recorded.") % {"id": sale.pk})
-        return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#ledger")
+        return services.sale_record(customer=self.customer, user=self.request.user, confirmed=confirmed, **data)
+
+    def service_failed(self, form, error):
+        if isinstance(error, services.SaleNeedsConfirmation):  # the later sections' warnings: ask first
+            return self.render_to_response(self.get_context_data(form=form, warnings=error.messages))
+        return super().service_failed(form, error)
+
+    def success_to(self, sale):
+        return notebook_url(self.customer.pk, "ledger")
 
 
 class SaleDetailView(PermissionRequiredMixin, TemplateView):
@@ -160,49 +160,48 @@ class SaleDetailView(PermissionRequiredMixin, TemplateView):
 # --- payments -----------------------------------------------------------------------------------
 
 
-class PaymentCreateView(PermissionRequiredMixin, CustomerScopedMixin, FormView):
+class PaymentCreateView(PermissionRequiredMixin, CustomerScopedMixin, ServiceFormView):
     """Record a receipt; "Preview" shows the fee and where the money goes before anything is saved."""
 
     permission_required = "transactions.add_payment"
     form_class = PaymentForm
     template_name = "transactions/payment_form.html"
+    success_message = gettext_lazy("Payment #%(id)s recorded.")
 
     def get_form_kwargs(self):
         self.open_items = selectors.open_items(customer=self.customer)
         return {**super().get_form_kwargs(), "open_items": self.open_items}
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            if self.request.POST.get("action") != "save":
-                preview = services.payment_preview(
-                    customer=self.customer,
-                    amount=data["amount"],
-                    method=data["method"],
-                    allocations=form.manual_allocations(),
-                )
-                return self.render_to_response(self.get_context_data(form=form, preview=preview))
-            payment = services.payment_record(
+        if self.request.POST.get("action") != "save":
+            preview = services.payment_preview(
                 customer=self.customer,
-                received_at=data["received_at"],
                 amount=data["amount"],
                 method=data["method"],
-                reference=data["reference"],
-                note=data["note"],
                 allocations=form.manual_allocations(),
-                user=self.request.user,
             )
-        except ValidationError as error:
-            add_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Payment #%(id)s recorded.") % {"id": payment.pk})
-        return redirect(reverse("customers:detail", args=[self.customer.pk]) + "#ledger")
+            return self.render_to_response(self.get_context_data(form=form, preview=preview))
+        return services.payment_record(
+            customer=self.customer,
+            received_at=data["received_at"],
+            amount=data["amount"],
+            method=data["method"],
+            reference=data["reference"],
+            note=data["note"],
+            allocations=form.manual_allocations(),
+            user=self.request.user,
+        )
+
+    def success_to(self, payment):
+        return notebook_url(self.customer.pk, "ledger")
 
 
-class RefundCreateView(PermissionRequiredMixin, FormView):
+class RefundCreateView(PermissionRequiredMixin, ServiceFormView):
     permission_required = "transactions.add_refund"
     form_class = RefundForm
     template_name = "transactions/refund_form.html"
+    success_message = gettext_lazy("Refund recorded.")
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -216,23 +215,20 @@ class RefundCreateView(PermissionRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(receipt=self.receipt, **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            services.refund_record(
-                receipt=self.receipt,
-                paid_at=data["received_at"],
-                amount=data["amount"],
-                method=data["method"],
-                reference=data["reference"],
-                note=data["note"],
-                user=self.request.user,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Refund recorded."))
-        return redirect(reverse("customers:detail", args=[self.receipt.customer_id]) + "#ledger")
+        return services.refund_record(
+            receipt=self.receipt,
+            paid_at=data["received_at"],
+            amount=data["amount"],
+            method=data["method"],
+            reference=data["reference"],
+            note=data["note"],
+            user=self.request.user,
+        )
+
+    def success_to(self, refund):
+        return notebook_url(self.receipt.customer_id, "ledger")
 
 
 # --- statement of account -----------------------------------------------------------------------
