@@ -51,3 +51,50 @@ def test_views_read_through_selectors():
             ):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} get_object_or_404 on a model")
     assert not found, "\n".join(found)
+
+
+# The records the services alone write, by app; demo data, the benchmark's generated data set,
+# migrations and tests aside.
+WRITTEN_BY_SERVICES = {
+    "customers": {"Customer", "Note", "Team", "CustomerTypeChange"},
+    "transactions": {"Sale", "Payment", "Allocation"},
+    "costing": {"CostEntry", "Campaign", "CampaignAllocation"},
+}
+WRITES = {"create", "bulk_create", "bulk_update", "update_or_create", "get_or_create"}
+GENERATED_DATA = {"demo.py", "benchmark.py"}
+
+
+def model_writes(path: Path) -> list[tuple[str, int]]:
+    """(model, line) of every Model.objects.create / bulk_create / bulk_update ... in a module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in WRITES
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr == "objects"
+            and isinstance(node.func.value.value, ast.Name)
+        ):
+            found.append((node.func.value.value.id, node.lineno))
+    return found
+
+
+def test_ledger_cost_and_customer_records_are_written_by_their_services_only():
+    """One write path: no import sheet, view, job or command creates these records past the service."""
+    owner = {model: app for app, models in WRITTEN_BY_SERVICES.items() for model in models}
+    found = []
+    for layer in LAYERS:
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            if "migrations" in path.parts or path.name in GENERATED_DATA:
+                continue
+            for model, line in model_writes(path):
+                if model in owner and path != ROOT / owner[model] / "services.py":
+                    found.append(f"{path.relative_to(ROOT)}:{line} writes {model}")
+    assert not found, "\n".join(found)
+
+
+def test_the_write_walk_sees_a_bulk_create(tmp_path):
+    module = tmp_path / "imports.py"
+    module.write_text("def write(rows):\n    Sale.objects.bulk_create(rows)\n")
+    assert model_writes(module) == [("Sale", 2)]
