@@ -355,9 +355,8 @@ def ledger_refresh(*, customer_ids, apply_credit_to=(), reason: str) -> None:
     ids = set(customer_ids) | apply_credit_to
     with_credit = selectors.customers_with_credit(customer_ids=apply_credit_to) if apply_credit_to else set()
     dates: dict[int, list[datetime.date]] = {}
-    for customer_id, moment in Sale.objects.filter(customer_id__in=ids, is_void=False).values_list(
-        "customer_id", "occurred_at"
-    ):
+    sales = Sale.objects.filter(customer_id__in=ids, is_void=False).values_list("customer_id", "occurred_at")
+    for customer_id, moment in sales.iterator(chunk_size=5000):  # streamed: a file may hold millions
         dates.setdefault(customer_id, []).append(calculations.local_date(moment))
     today = timezone.localdate()
     for customer in Customer.objects.select_for_update().filter(pk__in=ids):
