@@ -12,11 +12,11 @@ class CostCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(CostEntry)
 class CostEntryAdmin(admin.ModelAdmin):
-    list_display = ("date", "customer", "category", "amount", "author")
+    list_display = ("date", "customer", "category", "amount", "created_by")
     list_filter = ("category__family", "category", "date")
     search_fields = ("customer__name", "note")
-    list_select_related = ("customer", "category", "author")
-    raw_id_fields = ("customer", "author")
+    list_select_related = ("customer", "category", "created_by")
+    raw_id_fields = ("customer", "created_by")
 
 
 class CampaignAllocationInline(admin.TabularInline):

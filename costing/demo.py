@@ -31,7 +31,7 @@ def load(*, stdout=None):
                 amount=Decimal(rng.randint(200, 20000)) + Decimal(rng.randint(0, 99)) / 100,
                 date=today - datetime.timedelta(days=rng.randint(0, 500)),
                 note="",
-                author=finance,
+                user=finance,
             )
             count += 1
     advertising = next(c for c in marketing if c.name_en == "Advertising")

@@ -44,7 +44,7 @@ class CostEntry(models.Model):
     date = models.DateField(_("date"), db_index=True)
     external_id = import_id_field()
     note = models.CharField(_("memo"), max_length=300, blank=True)
-    author = recorded_by_field()
+    created_by = recorded_by_field()
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

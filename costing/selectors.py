@@ -102,7 +102,9 @@ def monthly_series(*, customer: Customer, as_of: datetime.date, months: int = 12
 
 
 def cost_entry_list(*, user) -> QuerySet[CostEntry]:
-    return scope_queryset(CostEntry.objects.all(), user, "customer__").select_related("customer", "category", "author")
+    return scope_queryset(CostEntry.objects.all(), user, "customer__").select_related(
+        "customer", "category", "created_by"
+    )
 
 
 def category_choices(*, user) -> QuerySet[CostCategory]:

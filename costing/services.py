@@ -52,12 +52,14 @@ def cost_entry_record(
     amount: Decimal,
     date: datetime.date,
     note: str = "",
-    author=None,
+    user=None,
 ) -> CostEntry:
     amount = round_money(amount)
-    if problems := cost_entry_problems(amount=amount, date=date, category=category, user=author):
+    if problems := cost_entry_problems(amount=amount, date=date, category=category, user=user):
         raise ValidationError(problems)
-    entry = CostEntry(customer=customer, category=category, amount=amount, date=date, note=note.strip(), author=author)
+    entry = CostEntry(
+        customer=customer, category=category, amount=amount, date=date, note=note.strip(), created_by=user
+    )
     entry.full_clean()
     entry.save()
     return entry
@@ -117,7 +119,7 @@ def cost_entry_record_many(*, rows: list[CostRow], user) -> BatchResult:
         }
         entry = existing.get(row.pk)
         if entry is None:
-            result.created.append(CostEntry(external_id=row.external_id, author=user, **values))
+            result.created.append(CostEntry(external_id=row.external_id, created_by=user, **values))
         elif status := apply_row(entry, values, row.external_id):
             getattr(result, status).append(entry)
         else:

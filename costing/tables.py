@@ -15,7 +15,7 @@ class CostEntryTable(tables.Table):
 
     class Meta:
         model = CostEntry
-        fields = ("date", "customer", "category", "family", "amount", "note", "author")
+        fields = ("date", "customer", "category", "family", "amount", "note", "created_by")
         order_by = ("-date",)
         empty_text = _("No costs recorded.")
 

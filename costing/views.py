@@ -40,7 +40,7 @@ class CostEntryCreateView(PermissionRequiredMixin, CustomerScopedMixin, ServiceF
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def perform(self, form):
-        return services.cost_entry_record(customer=self.customer, author=self.request.user, **form.cleaned_data)
+        return services.cost_entry_record(customer=self.customer, user=self.request.user, **form.cleaned_data)
 
     def success_to(self, entry):
         return notebook_url(self.customer.pk, "costs")

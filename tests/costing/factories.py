@@ -53,7 +53,7 @@ def clerk():
 
 def cost(customer, amount, when=0, *, category_name="Repairs", note="", author=None):
     """Record a cost entry through services.cost_entry_record; `when` is a date or an offset in days."""
-    author = author or clerk()
+    user = author or clerk()
     if isinstance(when, int):
         when = day(when)
     return services.cost_entry_record(
@@ -62,7 +62,7 @@ def cost(customer, amount, when=0, *, category_name="Repairs", note="", author=N
         amount=Decimal(amount),
         date=when,
         note=note,
-        author=author,
+        user=user,
     )
 
 

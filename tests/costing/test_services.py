@@ -32,11 +32,11 @@ def three(team_east):
 # --- cost entries -------------------------------------------------------------------------------
 
 
-def test_cost_entry_is_recorded_rounded_with_its_author(east_customer, sales_user):
+def test_cost_entry_is_recorded_rounded_with_who_recorded_it(east_customer, sales_user):
     entry = cost(east_customer, "80.255", -3, note="  换零件  ", author=sales_user)
     entry.refresh_from_db()
     assert entry.amount == D("80.26")  # half-up to the fen
-    assert (entry.date, entry.note, entry.author, entry.category.name_en) == (
+    assert (entry.date, entry.note, entry.created_by, entry.category.name_en) == (
         day(-3),
         "换零件",
         sales_user,
@@ -203,11 +203,11 @@ def test_a_refused_change_keeps_the_old_campaign_and_allocations(three):
 # --- recorded without a user (imports, scheduled jobs) ----------------------------------------------
 
 
-def test_cost_entry_can_be_recorded_without_an_author(east_customer):
+def test_cost_entry_can_be_recorded_without_a_user(east_customer):
     entry = services.cost_entry_record(
         customer=east_customer, category=category("Repairs"), amount=D("10.00"), date=day(0)
     )
-    assert entry.author is None
+    assert entry.created_by is None
 
 
 def test_campaign_can_be_saved_without_a_user(three):

@@ -53,7 +53,7 @@ def test_sales_records_a_service_cost_for_their_teams_customer(client_for, sales
     assert response.status_code == 302
     assert response["Location"] == reverse("customers:detail", args=[east_customer.pk]) + "#costs"
     entry = CostEntry.objects.get()
-    assert (entry.customer, entry.amount, entry.date, entry.author, entry.note) == (
+    assert (entry.customer, entry.amount, entry.date, entry.created_by, entry.note) == (
         east_customer,
         D("12.34"),
         day(-1),
@@ -87,7 +87,7 @@ def test_finance_and_manager_record_marketing_costs(request, client_for, role_fi
     response = client.post(cost_url(south_customer), cost_post("Advertising", "1000.01"))
     assert response.status_code == 302
     entry = CostEntry.objects.get()
-    assert (entry.category.family, entry.amount, entry.author) == ("marketing", D("1000.01"), user)
+    assert (entry.category.family, entry.amount, entry.created_by) == ("marketing", D("1000.01"), user)
 
 
 @pytest.mark.parametrize(
