@@ -587,12 +587,12 @@ def run_import(
         written = False
         ctx.data["sheets_in_file"] = {layout.sheet.key for _ws, layout, _m in layouts}
         held = bool(warnings) and not confirmed  # like a sale on the page: warnings are confirmed first
-        tried = (not errors or good_rows_only) and not held
-        if tried:
+        tried = not errors or good_rows_only
+        if tried:  # held: written and rolled back, so that the counts say what confirming will do
             ctx.write = True
             try:
-                _write(layouts, good, ctx, steps, progress, rollback=dry_run)
-                written = not dry_run
+                _write(layouts, good, ctx, steps, progress, rollback=dry_run or held)
+                written = not (dry_run or held)
             except ImportWriteError as error:
                 title = next(
                     (layout.title for _ws, layout, _m in layouts if layout.sheet.key == error.sheet), error.sheet

@@ -74,6 +74,7 @@ def test_a_sale_over_the_limit_is_warned_the_same_from_the_form_and_from_the_imp
     book = sale_book(tmp_path / "over.xlsx", 500)
     held = run_import(book, user=finance_user, confirmed=False)
     assert (held.written, held.held, held.errors) == (False, True, [])
+    assert held.counts["sales"] == counts(created=1)  # what confirming will do (written, rolled back)
     assert [w.message for w in held.warnings] == form_asked.value.messages  # the same words
     assert "¥1,100.00" in held.warnings[0].message and "¥1,000.00" in held.warnings[0].message
     assert (held.warnings[0].sheet, held.warnings[0].row) == ("交易 Sales", 2)
