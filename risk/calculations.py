@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from customers.choices import Competition, Outlook
+
 from .choices import LEVEL_ORDER, Level
 
 LATE_HIGH = Decimal("0.5")
@@ -84,9 +86,9 @@ def credit_risk(inputs: CreditInputs) -> CreditAssessmentResult:
 def market_risk(outlook: str | None, competition: str | None) -> Level:
     """High for a declining industry or high competition; low for low competition in a growing or
     stable industry; medium otherwise (and without an industry)."""
-    if outlook == "declining" or competition == "high":
+    if outlook == Outlook.DECLINING or competition == Competition.HIGH:
         return Level.HIGH
-    if competition == "low":
+    if competition == Competition.LOW:
         return Level.LOW
     return Level.MEDIUM
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from custnotes.money import format_money
 from custnotes.tables import format_percent
 
-from .choices import AlertKind
+from .choices import AlertKind, Level
 
 ACTION_TEXTS = {
     "stop_credit": lambda: _("Stop credit; ask for prepayment or a guarantee."),
@@ -107,7 +107,7 @@ def verdict_text(*, tier: str | None, kind: str, level: str, reason, action: str
         else:
             detail = reason_text(code, values)
     line = _("%(head)s: %(detail)s") % {"head": head, "detail": detail} if detail else head
-    if kind == "credit" or level == "low":
+    if kind == "credit" or level == Level.LOW:  # kind: the verdict's risk (credit, market, churn)
         line = _("%(verdict)s; %(action)s") % {"verdict": line, "action": action_text(action)}
     return line
 
