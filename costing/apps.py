@@ -12,19 +12,35 @@ class CostingConfig(AppConfig):
         from . import demo, notebook
 
         group = _("Costs and profit")
-        registry.add_nav(NavItem(_("Costs"), "costing:costs", 30, "costing.view_costentry", "wallet2", group=group))
         registry.add_nav(
             NavItem(
-                _("Profitability"),
-                "costing:profitability",
-                31,
-                "costing.view_costentry",
-                "graph-up",
+                label=_("Costs"),
+                url_name="costing:costs",
+                order=30,
+                permission="costing.view_costentry",
+                icon="wallet2",
                 group=group,
             )
         )
         registry.add_nav(
-            NavItem(_("Campaigns"), "costing:campaigns", 32, "costing.view_campaign", "megaphone", group=group)
+            NavItem(
+                label=_("Profitability"),
+                url_name="costing:profitability",
+                order=31,
+                permission="costing.view_costentry",
+                icon="graph-up",
+                group=group,
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                label=_("Campaigns"),
+                url_name="costing:campaigns",
+                order=32,
+                permission="costing.view_campaign",
+                icon="megaphone",
+                group=group,
+            )
         )
         registry.add_section(
             NotebookSection(
@@ -36,7 +52,7 @@ class CostingConfig(AppConfig):
                 permission="costing.view_costentry",
             )
         )
-        registry.add_demo(DemoLoader("costing", demo.load, order=30))
+        registry.add_demo(DemoLoader(name="costing", load=demo.load, order=30))
         from custnotes.registry import ReportEntry
 
         from . import sheets
@@ -45,22 +61,24 @@ class CostingConfig(AppConfig):
         registry.add_sheet(sheets.SHEET)
         registry.add_report(
             ReportEntry(
-                _("Profitability"),
-                _("Every customer's revenue, costs and contribution profit over a window, sortable, with totals."),
-                "costing:profitability",
-                30,
-                "costing.view_costentry",
-                "graph-up",
+                title=_("Profitability"),
+                description=_(
+                    "Every customer's revenue, costs and contribution profit over a window, sortable, with totals."
+                ),
+                url_name="costing:profitability",
+                order=30,
+                permission="costing.view_costentry",
+                icon="graph-up",
             )
         )
         registry.add_report(
             ReportEntry(
-                _("Campaigns"),
-                _("Each campaign's cost, targets, the targets' revenue in the period and the ROI."),
-                "costing:campaigns",
-                31,
-                "costing.view_campaign",
-                "megaphone",
+                title=_("Campaigns"),
+                description=_("Each campaign's cost, targets, the targets' revenue in the period and the ROI."),
+                url_name="costing:campaigns",
+                order=31,
+                permission="costing.view_campaign",
+                icon="megaphone",
             )
         )
         from . import imports

@@ -20,21 +20,31 @@ def _category_options():
 
 
 COLUMNS = (
-    ImportColumn("cost_id", "成本编号", "Cost ID", "text", required=True, max_length=64, example="示例-K001"),
-    ImportColumn("customer_id", "客户编号", "Customer ID", "text", required=True, max_length=64, example="示例-C001"),
-    ImportColumn("date", "日期", "Date", "date", required=True, example="2024-01-20"),
     ImportColumn(
-        "category_id",
-        "科目",
-        "Category",
-        "choice",
+        key="cost_id", zh="成本编号", en="Cost ID", kind="text", required=True, max_length=64, example="示例-K001"
+    ),
+    ImportColumn(
+        key="customer_id",
+        zh="客户编号",
+        en="Customer ID",
+        kind="text",
+        required=True,
+        max_length=64,
+        example="示例-C001",
+    ),
+    ImportColumn(key="date", zh="日期", en="Date", kind="date", required=True, example="2024-01-20"),
+    ImportColumn(
+        key="category_id",
+        zh="科目",
+        en="Category",
+        kind="choice",
         required=True,
         choices=_category_choices,
         example="维修",
         options=_category_options,
     ),
-    ImportColumn("amount", "金额", "Amount", "amount", required=True, example=500),
-    ImportColumn("note", "备注", "Note", "text", max_length=300, example="上门维修一次"),
+    ImportColumn(key="amount", zh="金额", en="Amount", kind="amount", required=True, example=500),
+    ImportColumn(key="note", zh="备注", en="Note", kind="text", max_length=300, example="上门维修一次"),
 )
 
 

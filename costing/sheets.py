@@ -9,12 +9,26 @@ from .models import CostEntry
 from .selectors import pnl_by_customer
 
 COLUMNS = (
-    SummaryColumn("t12m_revenue", "近12个月收入", "T12M revenue", 20, "money"),
-    SummaryColumn("t12m_gross_margin", "近12个月毛利", "T12M gross margin", 22, "money"),
-    SummaryColumn("t12m_payment_fees", "近12个月支付手续费", "T12M payment fees", 23, "money"),
-    SummaryColumn("t12m_marketing_cost", "近12个月营销成本", "T12M marketing cost", 24, "money"),
-    SummaryColumn("t12m_service_cost", "近12个月服务成本", "T12M service cost", 25, "money"),
-    SummaryColumn("t12m_contribution_profit", "近12个月贡献利润", "T12M contribution profit", 26, "money"),
+    SummaryColumn(key="t12m_revenue", header_zh="近12个月收入", header_en="T12M revenue", order=20, kind="money"),
+    SummaryColumn(
+        key="t12m_gross_margin", header_zh="近12个月毛利", header_en="T12M gross margin", order=22, kind="money"
+    ),
+    SummaryColumn(
+        key="t12m_payment_fees", header_zh="近12个月支付手续费", header_en="T12M payment fees", order=23, kind="money"
+    ),
+    SummaryColumn(
+        key="t12m_marketing_cost", header_zh="近12个月营销成本", header_en="T12M marketing cost", order=24, kind="money"
+    ),
+    SummaryColumn(
+        key="t12m_service_cost", header_zh="近12个月服务成本", header_en="T12M service cost", order=25, kind="money"
+    ),
+    SummaryColumn(
+        key="t12m_contribution_profit",
+        header_zh="近12个月贡献利润",
+        header_en="T12M contribution profit",
+        order=26,
+        kind="money",
+    ),
 )
 
 
@@ -66,5 +80,5 @@ def costs_rows(*, customers, as_of):
         )
 
 
-PROVIDER = SummaryProvider("costing", COLUMNS, summary, order=30)
-SHEET = SheetSpec("costs", "成本 Costs", COSTS_HEADERS, costs_rows, order=30)
+PROVIDER = SummaryProvider(name="costing", columns=COLUMNS, compute=summary, order=30)
+SHEET = SheetSpec(name="costs", title="成本 Costs", headers=COSTS_HEADERS, rows=costs_rows, order=30)

@@ -45,7 +45,7 @@ class ImportWriteError(Exception):
         self.sheet, self.row_id, self.column, self.message = sheet, row_id, column, message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportColumn:
     """A column of an import sheet. kind: text | int | amount | date | datetime | bool | choice | ids."""
 
@@ -98,7 +98,7 @@ class ImportContext:
         self.count(sheet, "unchanged", result.unchanged + len(result.stamped))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportSheet:
     """A sheet the import reads. `check(row, ctx)` returns [(column key, message)] for a parsed row;
     `write(rows, ctx)` writes a batch of good rows and counts created/updated/unchanged."""

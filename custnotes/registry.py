@@ -14,7 +14,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NavItem:
     """A link in the main navigation. `permission` hides it from users who lack that permission."""
 
@@ -31,7 +31,7 @@ class NavItem:
         return self.url_name.partition(":")[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NotebookSection:
     """One section of the customer notebook page.
 
@@ -47,7 +47,7 @@ class NotebookSection:
     permission: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DashboardPanel:
     """A panel of the home dashboard: context(user=..., customers=<queryset in scope>, as_of=...).
     `width` is a Bootstrap column class. A fixed number of queries, whatever the portfolio."""
@@ -61,7 +61,7 @@ class DashboardPanel:
     width: str = "col-lg-6"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DemoLoader:
     """Fills demo data for one section; loaders run in `order` (template order)."""
 
@@ -70,7 +70,7 @@ class DemoLoader:
     order: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScoringStep:
     """Runs after the valuation run ranked the portfolio (one run scores value and risk):
     run(run, customer_ids=None) writes the section's snapshots for the run's as-of date, for every
@@ -81,7 +81,7 @@ class ScoringStep:
     order: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SaleCheck:
     """What a later section says before sales are recorded, typed or imported: prepare(customer_ids=...)
     reads what it needs for those customers at once (and takes new_customers={key: (name, limit)}, customers
@@ -114,7 +114,7 @@ def prepare_sale_checks(*, customer_ids, new_customers: dict | None = None) -> d
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SummaryColumn:
     """A column of the customer summary (workbook sheet 客户汇总 and the notebook's key figures).
     kind: text | int | money | ratio | days."""
@@ -127,7 +127,7 @@ class SummaryColumn:
     export: bool = True  # False: for the pages only (not a column of the 客户汇总 sheet)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SummaryProvider:
     """Computes some summary columns for many customers at once, set-based:
     compute(customers=[Customer, ...], as_of=date) -> {customer id: {column key: value}}."""
@@ -138,7 +138,7 @@ class SummaryProvider:
     order: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SheetSpec:
     """A section's sheet of the notebook workbook: rows(customers=[...], as_of=date) yields rows
     matching `headers` (bilingual)."""
@@ -150,7 +150,7 @@ class SheetSpec:
     order: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReportEntry:
     """A report of the reports area."""
 
@@ -162,7 +162,7 @@ class ReportEntry:
     icon: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CustomerSource:
     """How the base (exports, the home page, the health check) reaches the customers without importing
     their app: in_scope(user=..., **options) is the customers app's scoped selector, everyone() all
@@ -173,7 +173,7 @@ class CustomerSource:
     get: Callable[..., Any] | None = None  # get(user=..., pk=...): one customer in scope, or 404
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Schedule:
     """A periodic job created in django-celery-beat when missing (then editable in the admin)."""
 

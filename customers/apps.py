@@ -16,13 +16,15 @@ class CustomersConfig(AppConfig):
             CustomerSource(in_scope=selectors.customer_list, everyone=Customer.objects.all, get=selectors.customer_get)
         )
 
-        registry.add_nav(NavItem(_("Home"), "home", order=1, icon="house"))
-        registry.add_nav(NavItem(_("Reports"), "reports", order=60, icon="bar-chart"))
-        registry.add_nav(NavItem(_("Import"), "import", order=70, permission="custnotes.add_importjob", icon="upload"))
+        registry.add_nav(NavItem(label=_("Home"), url_name="home", order=1, icon="house"))
+        registry.add_nav(NavItem(label=_("Reports"), url_name="reports", order=60, icon="bar-chart"))
+        registry.add_nav(
+            NavItem(label=_("Import"), url_name="import", order=70, permission="custnotes.add_importjob", icon="upload")
+        )
         registry.add_nav(
             NavItem(
-                _("Customers"),
-                "customers:list",
+                label=_("Customers"),
+                url_name="customers:list",
                 order=10,
                 permission="customers.view_customer",
                 icon="people",
@@ -47,7 +49,7 @@ class CustomersConfig(AppConfig):
                 permission="customers.view_note",
             )
         )
-        registry.add_demo(DemoLoader("customers", demo.load, order=10))
+        registry.add_demo(DemoLoader(name="customers", load=demo.load, order=10))
         from . import sheets
 
         registry.add_summary(sheets.PROVIDER)

@@ -4,11 +4,11 @@ from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 
 COLUMNS = (
-    SummaryColumn("customer_id", "客户编号", "Customer ID", 10),
-    SummaryColumn("name", "名称", "Name", 11),
-    SummaryColumn("type", "类型", "Type", 12),
-    SummaryColumn("team", "团队", "Team", 13),
-    SummaryColumn("industry", "行业", "Industry", 14),
+    SummaryColumn(key="customer_id", header_zh="客户编号", header_en="Customer ID", order=10),
+    SummaryColumn(key="name", header_zh="名称", header_en="Name", order=11),
+    SummaryColumn(key="type", header_zh="类型", header_en="Type", order=12),
+    SummaryColumn(key="team", header_zh="团队", header_en="Team", order=13),
+    SummaryColumn(key="industry", header_zh="行业", header_en="Industry", order=14),
 )
 
 
@@ -63,5 +63,5 @@ def sheet_rows(*, customers, as_of):
         )
 
 
-PROVIDER = SummaryProvider("customers", COLUMNS, summary, order=10)
-SHEET = SheetSpec("customers", "客户 Customers", SHEET_HEADERS, sheet_rows, order=10)
+PROVIDER = SummaryProvider(name="customers", columns=COLUMNS, compute=summary, order=10)
+SHEET = SheetSpec(name="customers", title="客户 Customers", headers=SHEET_HEADERS, rows=sheet_rows, order=10)

@@ -13,15 +13,22 @@ class RiskConfig(AppConfig):
 
         group = _("Risk warnings")
         registry.add_nav(
-            NavItem(_("Risk"), "risk:dashboard", 50, "risk.view_riskalert", "shield-exclamation", group=group)
+            NavItem(
+                label=_("Risk"),
+                url_name="risk:dashboard",
+                order=50,
+                permission="risk.view_riskalert",
+                icon="shield-exclamation",
+                group=group,
+            )
         )
         registry.add_nav(
             NavItem(
-                _("Alerts"),
-                "risk:alerts",
-                51,
-                "risk.view_riskalert",
-                "bell",
+                label=_("Alerts"),
+                url_name="risk:alerts",
+                order=51,
+                permission="risk.view_riskalert",
+                icon="bell",
                 badge=selectors.open_alert_count,
                 group=group,
             )
@@ -36,8 +43,10 @@ class RiskConfig(AppConfig):
                 permission="risk.view_riskalert",
             )
         )
-        registry.add_scoring_step(ScoringStep("risk", services.risk_score_run, order=10))
-        registry.add_sale_check(SaleCheck("credit", prepare=services.sale_check_prepare, check=services.sale_check))
+        registry.add_scoring_step(ScoringStep(name="risk", run=services.risk_score_run, order=10))
+        registry.add_sale_check(
+            SaleCheck(name="credit", prepare=services.sale_check_prepare, check=services.sale_check)
+        )
         from custnotes.registry import ReportEntry
 
         from . import sheets
@@ -46,12 +55,12 @@ class RiskConfig(AppConfig):
         registry.add_sheet(sheets.SHEET)
         registry.add_report(
             ReportEntry(
-                _("Risk"),
-                _("Alerts by kind and level, top overdue debtors, revenue concentration, industries."),
-                "risk:dashboard",
-                50,
-                "risk.view_riskalert",
-                "shield-exclamation",
+                title=_("Risk"),
+                description=_("Alerts by kind and level, top overdue debtors, revenue concentration, industries."),
+                url_name="risk:dashboard",
+                order=50,
+                permission="risk.view_riskalert",
+                icon="shield-exclamation",
             )
         )
         from custnotes.registry import DashboardPanel
@@ -60,23 +69,23 @@ class RiskConfig(AppConfig):
 
         registry.add_panel(
             DashboardPanel(
-                "changed",
-                _("Verdicts that changed"),
-                "risk/panels/changed.html",
-                panels.changed_verdicts,
-                10,
-                "risk.view_riskalert",
-                "col-lg-7",
+                key="changed",
+                title=_("Verdicts that changed"),
+                template="risk/panels/changed.html",
+                context=panels.changed_verdicts,
+                order=10,
+                permission="risk.view_riskalert",
+                width="col-lg-7",
             )
         )
         registry.add_panel(
             DashboardPanel(
-                "alerts",
-                _("Open alerts for me"),
-                "risk/panels/alerts.html",
-                panels.my_alerts,
-                11,
-                "risk.view_riskalert",
-                "col-lg-5",
+                key="alerts",
+                title=_("Open alerts for me"),
+                template="risk/panels/alerts.html",
+                context=panels.my_alerts,
+                order=11,
+                permission="risk.view_riskalert",
+                width="col-lg-5",
             )
         )

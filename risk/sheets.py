@@ -8,9 +8,9 @@ from .models import CreditAssessment, RiskAlert
 from .texts import alert_text, verdict_for
 
 COLUMNS = (
-    SummaryColumn("credit_risk", "信用风险", "Credit risk", 40),
-    SummaryColumn("verdict", "判断", "Verdict", 50),
-    SummaryColumn("worst_level", "最高风险", "Worst risk", 51, export=False),
+    SummaryColumn(key="credit_risk", header_zh="信用风险", header_en="Credit risk", order=40),
+    SummaryColumn(key="verdict", header_zh="判断", header_en="Verdict", order=50),
+    SummaryColumn(key="worst_level", header_zh="最高风险", header_en="Worst risk", order=51, export=False),
 )
 
 
@@ -75,5 +75,5 @@ def rows(*, customers, as_of):
         )
 
 
-PROVIDER = SummaryProvider("risk", COLUMNS, summary, order=50)
-SHEET = SheetSpec("risk_alerts", "风险预警 Risk alerts", HEADERS, rows, order=50)
+PROVIDER = SummaryProvider(name="risk", columns=COLUMNS, compute=summary, order=50)
+SHEET = SheetSpec(name="risk_alerts", title="风险预警 Risk alerts", headers=HEADERS, rows=rows, order=50)

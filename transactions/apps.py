@@ -14,41 +14,41 @@ class TransactionsConfig(AppConfig):
         group = _("Transactions")
         registry.add_nav(
             NavItem(
-                _("Sales"),
-                "transactions:sales",
-                20,
-                "transactions.view_sale",
-                "receipt",
+                label=_("Sales"),
+                url_name="transactions:sales",
+                order=20,
+                permission="transactions.view_sale",
+                icon="receipt",
                 group=group,
             )
         )
         registry.add_nav(
             NavItem(
-                _("Payments"),
-                "transactions:payments",
-                21,
-                "transactions.view_payment",
-                "cash-coin",
+                label=_("Payments"),
+                url_name="transactions:payments",
+                order=21,
+                permission="transactions.view_payment",
+                icon="cash-coin",
                 group=group,
             )
         )
         registry.add_nav(
             NavItem(
-                _("Receivables aging"),
-                "transactions:aging",
-                22,
-                "transactions.view_sale",
-                "hourglass-split",
+                label=_("Receivables aging"),
+                url_name="transactions:aging",
+                order=22,
+                permission="transactions.view_sale",
+                icon="hourglass-split",
                 group=group,
             )
         )
         registry.add_nav(
             NavItem(
-                _("Payment methods"),
-                "transactions:methods",
-                23,
-                "transactions.view_paymentmethod",
-                "credit-card",
+                label=_("Payment methods"),
+                url_name="transactions:methods",
+                order=23,
+                permission="transactions.view_paymentmethod",
+                icon="credit-card",
                 group=group,
             )
         )
@@ -62,7 +62,7 @@ class TransactionsConfig(AppConfig):
                 permission="transactions.view_sale",
             )
         )
-        registry.add_demo(DemoLoader("transactions", demo.load, order=20))
+        registry.add_demo(DemoLoader(name="transactions", load=demo.load, order=20))
         registry.add_schedule(
             Schedule(
                 name="customer types: daily refresh",
@@ -80,12 +80,12 @@ class TransactionsConfig(AppConfig):
         registry.add_sheet(sheets.PAYMENTS_SHEET)
         registry.add_report(
             ReportEntry(
-                _("Receivables aging"),
-                _("Open receivables per customer by days past due, with totals; as of any date."),
-                "transactions:aging",
-                20,
-                "transactions.view_sale",
-                "hourglass-split",
+                title=_("Receivables aging"),
+                description=_("Open receivables per customer by days past due, with totals; as of any date."),
+                url_name="transactions:aging",
+                order=20,
+                permission="transactions.view_sale",
+                icon="hourglass-split",
             )
         )
         from custnotes.registry import DashboardPanel
@@ -94,24 +94,24 @@ class TransactionsConfig(AppConfig):
 
         registry.add_panel(
             DashboardPanel(
-                "due",
-                _("Receivables due this week"),
-                "transactions/panels/due.html",
-                panels.due_this_week,
-                20,
-                "transactions.view_sale",
-                "col-lg-5",
+                key="due",
+                title=_("Receivables due this week"),
+                template="transactions/panels/due.html",
+                context=panels.due_this_week,
+                order=20,
+                permission="transactions.view_sale",
+                width="col-lg-5",
             )
         )
         registry.add_panel(
             DashboardPanel(
-                "cashflow",
-                _("Revenue and collections by month"),
-                "transactions/panels/cashflow.html",
-                panels.cashflow,
-                21,
-                "transactions.view_payment",
-                "col-lg-7",
+                key="cashflow",
+                title=_("Revenue and collections by month"),
+                template="transactions/panels/cashflow.html",
+                context=panels.cashflow,
+                order=21,
+                permission="transactions.view_payment",
+                width="col-lg-7",
             )
         )
         from . import imports

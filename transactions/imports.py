@@ -75,16 +75,32 @@ def _customer_pk(ctx, data, customer_id):
 
 
 SALE_COLUMNS = (
-    ImportColumn("sale_id", "销售编号", "Sale ID", "text", required=True, max_length=64, example="示例-S001"),
-    ImportColumn("customer_id", "客户编号", "Customer ID", "text", required=True, max_length=64, example="示例-C001"),
-    ImportColumn("date", "日期", "Date", "datetime", required=True, example="2024-01-05"),
     ImportColumn(
-        "product", "产品或服务", "Product or service", "text", required=True, max_length=200, example="年度维保服务"
+        key="sale_id", zh="销售编号", en="Sale ID", kind="text", required=True, max_length=64, example="示例-S001"
     ),
-    ImportColumn("amount", "金额", "Amount", "amount", required=True, example=12000),
-    ImportColumn("cost_of_goods", "销售成本", "Cost of goods", "amount", example=8000),
-    ImportColumn("due_date", "到期日", "Due date", "date", example="2024-02-04"),
-    ImportColumn("void", "作废", "Void", "bool", example="否", options=lambda: ["是", "否"]),
+    ImportColumn(
+        key="customer_id",
+        zh="客户编号",
+        en="Customer ID",
+        kind="text",
+        required=True,
+        max_length=64,
+        example="示例-C001",
+    ),
+    ImportColumn(key="date", zh="日期", en="Date", kind="datetime", required=True, example="2024-01-05"),
+    ImportColumn(
+        key="product",
+        zh="产品或服务",
+        en="Product or service",
+        kind="text",
+        required=True,
+        max_length=200,
+        example="年度维保服务",
+    ),
+    ImportColumn(key="amount", zh="金额", en="Amount", kind="amount", required=True, example=12000),
+    ImportColumn(key="cost_of_goods", zh="销售成本", en="Cost of goods", kind="amount", example=8000),
+    ImportColumn(key="due_date", zh="到期日", en="Due date", kind="date", example="2024-02-04"),
+    ImportColumn(key="void", zh="作废", en="Void", kind="bool", example="否", options=lambda: ["是", "否"]),
 )
 
 
@@ -234,25 +250,41 @@ def _kind_choices():
 
 
 PAYMENT_COLUMNS = (
-    ImportColumn("payment_id", "收款编号", "Payment ID", "text", required=True, max_length=64, example="示例-P001"),
-    ImportColumn("customer_id", "客户编号", "Customer ID", "text", required=True, max_length=64, example="示例-C001"),
-    ImportColumn("date", "日期", "Date", "datetime", required=True, example="2024-01-10"),
-    ImportColumn("amount", "金额", "Amount", "amount", required=True, example=12000),
     ImportColumn(
-        "method_id",
-        "支付方式",
-        "Method",
-        "choice",
+        key="payment_id", zh="收款编号", en="Payment ID", kind="text", required=True, max_length=64, example="示例-P001"
+    ),
+    ImportColumn(
+        key="customer_id",
+        zh="客户编号",
+        en="Customer ID",
+        kind="text",
+        required=True,
+        max_length=64,
+        example="示例-C001",
+    ),
+    ImportColumn(key="date", zh="日期", en="Date", kind="datetime", required=True, example="2024-01-10"),
+    ImportColumn(key="amount", zh="金额", en="Amount", kind="amount", required=True, example=12000),
+    ImportColumn(
+        key="method_id",
+        zh="支付方式",
+        en="Method",
+        kind="choice",
         required=True,
         choices=_method_choices,
         example="银行转账",
         options=_method_options,
     ),
-    ImportColumn("applies_to", "核销销售", "Applies to", "ids", example="示例-S001"),
+    ImportColumn(key="applies_to", zh="核销销售", en="Applies to", kind="ids", example="示例-S001"),
     ImportColumn(
-        "kind", "类型", "Kind", "choice", choices=_kind_choices, example="收款", options=lambda: ["收款", "退款"]
+        key="kind",
+        zh="类型",
+        en="Kind",
+        kind="choice",
+        choices=_kind_choices,
+        example="收款",
+        options=lambda: ["收款", "退款"],
     ),
-    ImportColumn("reference", "参考号", "Reference", "text", max_length=100, example="BANK-20240110"),
+    ImportColumn(key="reference", zh="参考号", en="Reference", kind="text", max_length=100, example="BANK-20240110"),
 )
 
 

@@ -16,15 +16,15 @@ from .choices import PaymentKind
 from .models import Allocation, Payment, Sale
 
 COLUMNS = (
-    SummaryColumn("t12m_purchases", "近12个月购买次数", "T12M purchases", 21, "int"),
-    SummaryColumn("open_total", "应收余额", "Open receivables", 30, "money"),
-    SummaryColumn("not_due", "未到期", "Not yet due", 31, "money"),
-    SummaryColumn("d1_30", "逾期1-30天", "1-30 days", 32, "money"),
-    SummaryColumn("d31_60", "逾期31-60天", "31-60 days", 33, "money"),
-    SummaryColumn("d61_90", "逾期61-90天", "61-90 days", 34, "money"),
-    SummaryColumn("over_90", "逾期90天以上", "Over 90 days", 35, "money"),
-    SummaryColumn("dso", "应收账款周转天数", "DSO", 36, "days"),
-    SummaryColumn("overdue", "逾期金额", "Overdue", 37, "money", export=False),
+    SummaryColumn(key="t12m_purchases", header_zh="近12个月购买次数", header_en="T12M purchases", order=21, kind="int"),
+    SummaryColumn(key="open_total", header_zh="应收余额", header_en="Open receivables", order=30, kind="money"),
+    SummaryColumn(key="not_due", header_zh="未到期", header_en="Not yet due", order=31, kind="money"),
+    SummaryColumn(key="d1_30", header_zh="逾期1-30天", header_en="1-30 days", order=32, kind="money"),
+    SummaryColumn(key="d31_60", header_zh="逾期31-60天", header_en="31-60 days", order=33, kind="money"),
+    SummaryColumn(key="d61_90", header_zh="逾期61-90天", header_en="61-90 days", order=34, kind="money"),
+    SummaryColumn(key="over_90", header_zh="逾期90天以上", header_en="Over 90 days", order=35, kind="money"),
+    SummaryColumn(key="dso", header_zh="应收账款周转天数", header_en="DSO", order=36, kind="days"),
+    SummaryColumn(key="overdue", header_zh="逾期金额", header_en="Overdue", order=37, kind="money", export=False),
 )
 
 
@@ -151,9 +151,11 @@ def payments_rows(*, customers, as_of):
         )
 
 
-PROVIDER = SummaryProvider("transactions", COLUMNS, summary, order=20)
-SALES_SHEET = SheetSpec("sales", "交易 Sales", SALES_HEADERS, sales_rows, order=20)
-PAYMENTS_SHEET = SheetSpec("payments", "收款 Payments", PAYMENTS_HEADERS, payments_rows, order=21)
+PROVIDER = SummaryProvider(name="transactions", columns=COLUMNS, compute=summary, order=20)
+SALES_SHEET = SheetSpec(name="sales", title="交易 Sales", headers=SALES_HEADERS, rows=sales_rows, order=20)
+PAYMENTS_SHEET = SheetSpec(
+    name="payments", title="收款 Payments", headers=PAYMENTS_HEADERS, rows=payments_rows, order=21
+)
 
 
 def statement_workbook(*, customer: Customer, as_of) -> Workbook:

@@ -11,8 +11,16 @@ class ValuationConfig(AppConfig):
 
         from . import demo, notebook
 
-        registry.add_nav(NavItem(_("Value"), "valuation:report", 40, "valuation.view_customervaluation", "gem"))
-        registry.add_demo(DemoLoader("valuation", demo.load, order=40))
+        registry.add_nav(
+            NavItem(
+                label=_("Value"),
+                url_name="valuation:report",
+                order=40,
+                permission="valuation.view_customervaluation",
+                icon="gem",
+            )
+        )
+        registry.add_demo(DemoLoader(name="valuation", load=demo.load, order=40))
         registry.add_section(
             NotebookSection(
                 key="value",
@@ -39,12 +47,12 @@ class ValuationConfig(AppConfig):
         registry.add_sheet(sheets.SHEET)
         registry.add_report(
             ReportEntry(
-                _("Customer value"),
-                _("Segments, tiers and the customers with the most potential, from the latest scoring."),
-                "valuation:report",
-                40,
-                "valuation.view_customervaluation",
-                "gem",
+                title=_("Customer value"),
+                description=_("Segments, tiers and the customers with the most potential, from the latest scoring."),
+                url_name="valuation:report",
+                order=40,
+                permission="valuation.view_customervaluation",
+                icon="gem",
             )
         )
         from custnotes.registry import DashboardPanel
@@ -53,12 +61,12 @@ class ValuationConfig(AppConfig):
 
         registry.add_panel(
             DashboardPanel(
-                "top",
-                _("Top customers"),
-                "valuation/panels/top.html",
-                panels.top_customers,
-                30,
-                "valuation.view_customervaluation",
-                "col-lg-12",
+                key="top",
+                title=_("Top customers"),
+                template="valuation/panels/top.html",
+                context=panels.top_customers,
+                order=30,
+                permission="valuation.view_customervaluation",
+                width="col-lg-12",
             )
         )

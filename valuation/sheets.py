@@ -8,11 +8,13 @@ from .models import CustomerValuation
 from .selectors import latest_run
 
 COLUMNS = (
-    SummaryColumn("p_alive", "活跃概率", "P(alive)", 41, "ratio"),
-    SummaryColumn("predicted_value", "预测12个月价值", "Predicted 12-month value", 42, "money"),
-    SummaryColumn("potential_value", "潜在价值", "Potential value", 43, "money"),
-    SummaryColumn("tier", "价值等级", "Tier", 44),
-    SummaryColumn("segment", "客户分群", "Segment", 45),
+    SummaryColumn(key="p_alive", header_zh="活跃概率", header_en="P(alive)", order=41, kind="ratio"),
+    SummaryColumn(
+        key="predicted_value", header_zh="预测12个月价值", header_en="Predicted 12-month value", order=42, kind="money"
+    ),
+    SummaryColumn(key="potential_value", header_zh="潜在价值", header_en="Potential value", order=43, kind="money"),
+    SummaryColumn(key="tier", header_zh="价值等级", header_en="Tier", order=44),
+    SummaryColumn(key="segment", header_zh="客户分群", header_en="Segment", order=45),
 )
 
 
@@ -80,5 +82,5 @@ def rows(*, customers, as_of):
         )
 
 
-PROVIDER = SummaryProvider("valuation", COLUMNS, summary, order=40)
-SHEET = SheetSpec("valuation", "价值 Valuation", HEADERS, rows, order=40)
+PROVIDER = SummaryProvider(name="valuation", columns=COLUMNS, compute=summary, order=40)
+SHEET = SheetSpec(name="valuation", title="价值 Valuation", headers=HEADERS, rows=rows, order=40)

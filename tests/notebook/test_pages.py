@@ -81,7 +81,10 @@ def test_a_failing_section_shows_an_error_box_and_the_rest_of_the_notebook(
     def broken(**kwargs):
         raise ZeroDivisionError("a bug in one section")
 
-    sections = [*registry.notebook_sections, NotebookSection("broken", "Broken", "unused.html", broken, order=35)]
+    sections = [
+        *registry.notebook_sections,
+        NotebookSection(key="broken", title="Broken", template="unused.html", context=broken, order=35),
+    ]
     monkeypatch.setattr(registry, "notebook_sections", sections)
     response = client_for(sales_user).get(reverse("customers:detail", args=[portfolio.alpha.pk]))
     assert response.status_code == 200
