@@ -24,7 +24,7 @@ COLUMNS = (
         key="cost_id", zh="成本编号", en="Cost ID", kind="text", required=True, max_length=64, example="示例-K001"
     ),
     ImportColumn(
-        key="customer_id",
+        key="customer_ref",
         zh="客户编号",
         en="Customer ID",
         kind="text",
@@ -56,7 +56,7 @@ def prepare(ctx):
 
 
 # The service's field names where the sheet's columns are named otherwise.
-_COLUMN_OF = {"category": "category_id", "customer": "customer_id", "external_id": "cost_id"}
+_COLUMN_OF = {"category": "category_id", "customer": "customer_ref", "external_id": "cost_id"}
 
 
 def check(row, ctx) -> list:
@@ -66,8 +66,8 @@ def check(row, ctx) -> list:
     problems = []
     if not data["may_cost"]:
         problems.append(("cost_id", _("you may not record costs")))
-    if not _customer_known(data, row["customer_id"]):
-        problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
+    if not _customer_known(data, row["customer_ref"]):
+        problems.append(("customer_ref", _unknown_customer(ctx, row["customer_ref"])))
     existing = data["costs"].get(row["cost_id"])
     if existing and existing[1] not in data["visible"]:
         problems.append(("cost_id", _("this cost entry belongs to a customer you do not see")))
@@ -91,7 +91,7 @@ def write(rows, ctx):
             services.CostRow(
                 external_id=row["cost_id"],
                 pk=entry[0] if entry else None,
-                customer_id=_customer_pk(ctx, data, row["customer_id"]),
+                customer_id=_customer_pk(ctx, data, row["customer_ref"]),
                 category_id=row["category_id"],
                 amount=row["amount"],
                 date=row["date"],

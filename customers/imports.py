@@ -47,7 +47,7 @@ def _team_options():
 
 COLUMNS = (
     ImportColumn(
-        key="customer_id",
+        key="customer_ref",
         zh="客户编号",
         en="Customer ID",
         kind="text",
@@ -137,7 +137,7 @@ def resolve(row, ctx) -> None:
     """Fill in what a row refers to, from the lookups alone (no side effects): the existing customer
     (by import ID, or an earlier customer of the same name entered without one) and the owner."""
     data = ctx.data["customers"]
-    entry = data["index"].get(row["customer_id"])  # by import ID, or exported from this database
+    entry = data["index"].get(row["customer_ref"])  # by import ID, or exported from this database
     existing_pk = entry[0] if entry else None
     if existing_pk is None:
         adopted = data["by_name"].get(((row.get("company") or "").lower(), row["name"].lower()))
@@ -170,7 +170,7 @@ def _fill_team(row, data) -> None:
 
 
 # The service's field names where the sheet's columns are named otherwise.
-_COLUMN_OF = {"external_id": "customer_id", "owner_id": "owner", "team_id": "team"}
+_COLUMN_OF = {"external_id": "customer_ref", "owner_id": "owner", "team_id": "team"}
 
 
 def check(row, ctx) -> list:
@@ -183,7 +183,7 @@ def check(row, ctx) -> list:
     name_key = ((row.get("company") or "").lower(), row["name"].lower())
     if existing_pk is None:
         adopted = data["by_name"].get(name_key)
-        if adopted and adopted[1] is not None and adopted[1] != row["customer_id"]:  # someone else's
+        if adopted and adopted[1] is not None and adopted[1] != row["customer_ref"]:  # someone else's
             problems.append(("name", _("a customer with this name already exists in this company")))
     if name_key in data["names_in_file"]:
         problems.append(("name", _("the same name and company appear twice in this sheet")))
@@ -222,7 +222,7 @@ def accept(row, ctx) -> None:
         ctx.data["customers"]["new_teams"].setdefault(row["_new_team"], (row["team"], ctx.row_number))
     if row["_pk"] is None:
         limit = row.get("credit_limit") if row.get("credit_limit") is not None else CREDIT_LIMIT_DEFAULT
-        ctx.data["customers"].setdefault("new_limits", {})[row["customer_id"]] = (row["name"], limit)
+        ctx.data["customers"].setdefault("new_limits", {})[row["customer_ref"]] = (row["name"], limit)
 
 
 def _values(row) -> dict:
@@ -251,12 +251,12 @@ def write(rows, ctx):
             try:
                 team = services.team_create(name=row["team"], user=ctx.user)
             except ValidationError as error:
-                raise ImportWriteError("customers", row["customer_id"], "", " ".join(error.messages)) from error
+                raise ImportWriteError("customers", row["customer_ref"], "", " ".join(error.messages)) from error
             data["teams"][normalise_choice(row["team"])] = team.pk
     batch = []
     for row in rows:
         resolve(row, ctx)
-        batch.append(services.CustomerRow(external_id=row["customer_id"], pk=row["_pk"], values=_values(row)))
+        batch.append(services.CustomerRow(external_id=row["customer_ref"], pk=row["_pk"], values=_values(row)))
     try:
         result = services.customer_write_many(rows=batch, user=ctx.user, scope=data["scope"])
     except ValidationError as error:
@@ -272,7 +272,7 @@ SHEET = ImportSheet(
     zh="客户",
     en="Customers",
     order=10,
-    id_column="customer_id",
+    id_column="customer_ref",
     columns=COLUMNS,
     check=check,
     write=write,

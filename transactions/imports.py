@@ -53,21 +53,21 @@ def _sales(data) -> RecordIndex:
     return data["sales"]
 
 
-def _customer_known(data, customer_id) -> bool:
-    return customer_id in data["file_customers"] or customer_id in data["customers"]
+def _customer_known(data, ref) -> bool:
+    return ref in data["file_customers"] or ref in data["customers"]
 
 
-def _unknown_customer(ctx, customer_id) -> str:
-    if customer_id in ctx.bad_ids.get("customers", set()):
+def _unknown_customer(ctx, ref) -> str:
+    if ref in ctx.bad_ids.get("customers", set()):
         return _("this customer's row in the Customers sheet has errors")
     return _("no such customer (in this file or among yours)")
 
 
-def _customer_pk(ctx, data, customer_id):
+def _customer_pk(ctx, data, ref):
     """The customer's pk: in the user's scope in the database, or written by this file's Customers sheet."""
-    entry = data["customers"].get(customer_id)
+    entry = data["customers"].get(ref)
     if entry is None and "customers" in ctx.data:
-        entry = ctx.data["customers"]["index"].get(customer_id)
+        entry = ctx.data["customers"]["index"].get(ref)
     return entry[0] if entry else None
 
 
@@ -79,7 +79,7 @@ SALE_COLUMNS = (
         key="sale_id", zh="销售编号", en="Sale ID", kind="text", required=True, max_length=64, example="示例-S001"
     ),
     ImportColumn(
-        key="customer_id",
+        key="customer_ref",
         zh="客户编号",
         en="Customer ID",
         kind="text",
@@ -107,11 +107,11 @@ SALE_COLUMNS = (
 def sales_prepare(ctx):
     data = _customers(ctx)
     _sales(data)
-    data["exposure"] = {}  # customer ID in the file -> [what its new sales add, the row of its last one]
+    data["exposure"] = {}  # the file's customer ID (ref) -> [what its new sales add, the row of its last one]
 
 
 # The service's field names where the sheet's columns are named otherwise.
-_SALE_COLUMN_OF = {"occurred_at": "date", "customer": "customer_id", "external_id": "sale_id"}
+_SALE_COLUMN_OF = {"occurred_at": "date", "customer": "customer_ref", "external_id": "sale_id"}
 
 
 def sales_check(row, ctx) -> list:
@@ -119,8 +119,8 @@ def sales_check(row, ctx) -> list:
     sale_change_problems), and what only a file can get wrong: a customer it does not know."""
     data = ctx.data["ledger"]
     problems = []
-    if not _customer_known(data, row["customer_id"]):
-        problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
+    if not _customer_known(data, row["customer_ref"]):
+        problems.append(("customer_ref", _unknown_customer(ctx, row["customer_ref"])))
     day = row["date"].date() if row.get("date") else None
     found = services.sale_input_problems(
         occurred_on=day,
@@ -135,7 +135,7 @@ def sales_check(row, ctx) -> list:
     if existing:
         pk, customer_pk, was_void, _amount = existing
         found |= services.sale_change_problems(
-            customer_id=_customer_pk(ctx, data, row["customer_id"]),
+            customer_id=_customer_pk(ctx, data, row["customer_ref"]),
             current_customer_id=customer_pk,
             was_void=was_void,
             paid=data["paid"].get(pk, ZERO),
@@ -155,7 +155,7 @@ def sales_accept(row, ctx) -> None:
         _pk, _customer_pk, was_void, amount = existing
         added = ZERO if was_void else max(added - amount, ZERO)
     if not row.get("void") and added > ZERO:
-        entry = data["exposure"].setdefault(row["customer_id"], [ZERO, None])
+        entry = data["exposure"].setdefault(row["customer_ref"], [ZERO, None])
         entry[0] += added
         entry[1] = ctx.row_number
 
@@ -167,12 +167,12 @@ def sales_review(ctx) -> list:
     data = ctx.data["ledger"]
     exposure, new_customers, rows = {}, {}, {}
     file_limits = ctx.data.get("customers", {}).get("new_limits", {})
-    for customer_id, (added, row_number) in data["exposure"].items():
-        key = _customer_pk(ctx, data, customer_id)
+    for ref, (added, row_number) in data["exposure"].items():
+        key = _customer_pk(ctx, data, ref)
         if key is None:  # new in this file: its limit is the file's
-            key = customer_id
-            new_customers[key] = file_limits.get(customer_id, (customer_id, ZERO))
-        exposure[key] = added - data.get("receipts", {}).get(customer_id, ZERO)
+            key = ref
+            new_customers[key] = file_limits.get(ref, (ref, ZERO))
+        exposure[key] = added - data.get("receipts", {}).get(ref, ZERO)
         rows[key] = row_number
     found = services.sale_credit_problems(exposure=exposure, new_customers=new_customers)
     return [(rows[key], "amount", message, block) for key, problems in found.items() for message, block in problems]
@@ -182,8 +182,8 @@ def _receipts_by_customer(ctx, data) -> dict:
     """{customer pk: the file's new receipts less its refunds}, which the credit check nets."""
     return {
         pk: amount
-        for customer_id, amount in data.get("receipts", {}).items()
-        if (pk := _customer_pk(ctx, data, customer_id)) is not None
+        for ref, amount in data.get("receipts", {}).items()
+        if (pk := _customer_pk(ctx, data, ref)) is not None
     }
 
 
@@ -199,7 +199,7 @@ def sales_write(rows, ctx):
             services.SaleRow(
                 external_id=row["sale_id"],
                 pk=entry[0] if entry else None,
-                customer_id=_customer_pk(ctx, data, row["customer_id"]),
+                customer_id=_customer_pk(ctx, data, row["customer_ref"]),
                 occurred_at=_aware(row["date"]),
                 product=row["product"],
                 amount=row["amount"],
@@ -212,8 +212,8 @@ def sales_write(rows, ctx):
         if not data.get("credit_enforced"):  # once, for the whole file, before its first sale is written
             receipts = _receipts_by_customer(ctx, data)
             exposure = {}
-            for customer_id, (added, _row) in data["exposure"].items():
-                pk = _customer_pk(ctx, data, customer_id)
+            for ref, (added, _row) in data["exposure"].items():
+                pk = _customer_pk(ctx, data, ref)
                 exposure[pk] = exposure.get(pk, ZERO) + added - receipts.get(pk, ZERO)
             services.sale_credit_enforce(exposure=exposure, confirmed=True)
             data["credit_enforced"] = True
@@ -254,7 +254,7 @@ PAYMENT_COLUMNS = (
         key="payment_id", zh="收款编号", en="Payment ID", kind="text", required=True, max_length=64, example="示例-P001"
     ),
     ImportColumn(
-        key="customer_id",
+        key="customer_ref",
         zh="客户编号",
         en="Customer ID",
         kind="text",
@@ -308,8 +308,8 @@ def payments_check(row, ctx) -> list:
         problems.append(("payment_id", _("only Finance and Admin record payments")))
     if kind == PaymentKind.REFUND and not data["may_refund"]:
         problems.append(("kind", _("only Finance and Admin record refunds")))
-    if not _customer_known(data, row["customer_id"]):
-        problems.append(("customer_id", _unknown_customer(ctx, row["customer_id"])))
+    if not _customer_known(data, row["customer_ref"]):
+        problems.append(("customer_ref", _unknown_customer(ctx, row["customer_ref"])))
     if row.get("amount") is not None and row["amount"] <= 0:
         problems.append(("amount", _("must be greater than zero")))
     if row.get("date") and (problem := date_problem(row["date"].date())):
@@ -347,12 +347,12 @@ def payments_accept(row, ctx) -> None:
     if data["payments"].get(row["payment_id"]) is None:
         receipts = data.setdefault("receipts", {})
         signed = row["amount"] if (row.get("kind") or PaymentKind.RECEIPT) == PaymentKind.RECEIPT else -row["amount"]
-        receipts[row["customer_id"]] = receipts.get(row["customer_id"], ZERO) + signed
+        receipts[row["customer_ref"]] = receipts.get(row["customer_ref"], ZERO) + signed
 
 
 def _same_payment(payment, row, kind, ctx, data) -> bool:
     return (
-        payment.customer_id == _customer_pk(ctx, data, row["customer_id"])
+        payment.customer_id == _customer_pk(ctx, data, row["customer_ref"])
         and payment.amount == row["amount"]
         and payment.method_id == row["method_id"]
         and payment.kind == kind
@@ -372,7 +372,7 @@ def payments_write(rows, ctx):
                 data["payments"].add(row["payment_id"], known)
             ctx.count("payments", "unchanged")
             continue
-        customer = Customer.objects.get(pk=_customer_pk(ctx, data, row["customer_id"]))
+        customer = Customer.objects.get(pk=_customer_pk(ctx, data, row["customer_ref"]))
         kind = row.get("kind") or PaymentKind.RECEIPT
         try:
             if kind == PaymentKind.REFUND:
