@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 
+from . import services
 from .models import Campaign, CampaignAllocation, CostCategory, CostEntry
 
 
@@ -10,13 +12,66 @@ class CostCategoryAdmin(admin.ModelAdmin):
     search_fields = ("name", "name_en")
 
 
+class CostEntryAdminForm(forms.ModelForm):
+    """The service's rules on the admin's form, so that a wrong entry is a message on the form."""
+
+    class Meta:
+        model = CostEntry
+        fields = ("customer", "category", "amount", "date", "note", "external_id")
+
+    def clean(self):
+        data = super().clean()
+        problems = services.cost_entry_problems(
+            amount=data.get("amount"), date=data.get("date"), category=data.get("category"), user=self.user
+        )
+        for field, message in problems.items():
+            self.add_error(field if field in self.fields else None, message)
+        return data
+
+
 @admin.register(CostEntry)
 class CostEntryAdmin(admin.ModelAdmin):
+    form = CostEntryAdminForm
     list_display = ("date", "customer", "category", "amount", "created_by")
     list_filter = ("category__family", "category", "date")
     search_fields = ("customer__name", "note")
     list_select_related = ("customer", "category", "created_by")
     raw_id_fields = ("customer", "created_by")
+    readonly_fields = ("created_by",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, as from the pages and the import: its rules (amount, date, category for
+        this user) and, for a change, the batch write that also checks the user's scope."""
+        if not change:
+            entry = services.cost_entry_record(
+                customer=obj.customer,
+                category=obj.category,
+                amount=obj.amount,
+                date=obj.date,
+                note=obj.note,
+                user=request.user,
+            )
+            obj.pk, obj.created_by = entry.pk, entry.created_by
+            return
+        services.cost_entry_record_many(
+            rows=[
+                services.CostRow(
+                    external_id=obj.external_id,
+                    pk=obj.pk,
+                    customer_id=obj.customer_id,
+                    category_id=obj.category_id,
+                    amount=obj.amount,
+                    date=obj.date,
+                    note=obj.note,
+                )
+            ],
+            user=request.user,
+        )
 
 
 class CampaignAllocationInline(admin.TabularInline):

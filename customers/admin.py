@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import Customer, Industry, Note, Tag, Team
 
 
@@ -61,6 +62,10 @@ class CustomerAdmin(admin.ModelAdmin):
     filter_horizontal = ("tags",)
     readonly_fields = ("created_at", "updated_at")
     inlines = [NoteInline]
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, as from the pages: its validation (full_clean) and save."""
+        services.customer_update(customer=obj, data={})
 
 
 @admin.register(Note)
