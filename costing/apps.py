@@ -9,10 +9,12 @@ class CostingConfig(AppConfig):
     def ready(self):
         from custnotes.registry import DemoLoader, NavItem, NotebookSection, registry
 
+        contribute = registry.section("costing", after="transactions")
+
         from . import demo, notebook
 
         group = _("Costs and profit")
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Costs"),
                 url_name="costing:costs",
@@ -22,7 +24,7 @@ class CostingConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Profitability"),
                 url_name="costing:profitability",
@@ -32,7 +34,7 @@ class CostingConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Campaigns"),
                 url_name="costing:campaigns",
@@ -42,7 +44,7 @@ class CostingConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_section(
+        contribute.add_section(
             NotebookSection(
                 key="costs",
                 title=_("Costs and profit"),
@@ -52,14 +54,14 @@ class CostingConfig(AppConfig):
                 permission="costing.view_costentry",
             )
         )
-        registry.add_demo(DemoLoader(name="costing", load=demo.load, order=30))
+        contribute.add_demo(DemoLoader(name="costing", load=demo.load, order=30))
         from custnotes.registry import ReportEntry
 
         from . import sheets
 
-        registry.add_summary(sheets.PROVIDER)
-        registry.add_sheet(sheets.SHEET)
-        registry.add_report(
+        contribute.add_summary(sheets.PROVIDER)
+        contribute.add_sheet(sheets.SHEET)
+        contribute.add_report(
             ReportEntry(
                 title=_("Profitability"),
                 description=_(
@@ -71,7 +73,7 @@ class CostingConfig(AppConfig):
                 icon="graph-up",
             )
         )
-        registry.add_report(
+        contribute.add_report(
             ReportEntry(
                 title=_("Campaigns"),
                 description=_("Each campaign's cost, targets, the targets' revenue in the period and the ROI."),
@@ -83,4 +85,4 @@ class CostingConfig(AppConfig):
         )
         from . import imports
 
-        registry.add_import_sheet(imports.SHEET)
+        contribute.add_import_sheet(imports.SHEET)

@@ -61,7 +61,7 @@ def template_workbook() -> Workbook:
 
     lists = workbook.create_sheet("选项 Lists")
     list_column = 0
-    for sheet in sorted(registry.import_sheets, key=lambda s: s.order):
+    for sheet in registry.ordered(registry.import_sheets):
         ws = workbook.create_sheet(f"{sheet.zh} {sheet.en}")
         ws.append([f"{c.zh} / {c.en}" + (" *" if c.required else "") for c in sheet.columns])
         ws.append([c.example for c in sheet.columns])

@@ -106,7 +106,8 @@ class ImportSheet:
     key: str
     zh: str
     en: str
-    order: int
+    order: int  # within its section
+    section: str = ""  # set by the section that registers it
     id_column: str
     columns: tuple[ImportColumn, ...]
     check: Callable[..., list]
@@ -511,7 +512,7 @@ def _layouts(workbook) -> list[tuple[Any, SheetRows]]:
         missing = [c for c in sheet.columns if c.required and c not in mapping.values()]
         seen.add(sheet.key)
         found.append((ws, SheetRows(sheet, ws.title, index, mapping), missing))
-    found.sort(key=lambda item: item[1].sheet.order)
+    found.sort(key=lambda item: registry.sort_key(item[1].sheet))
     return found
 
 

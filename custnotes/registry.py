@@ -1,17 +1,23 @@
 """The registry through which each section of the template plugs into the pages that show them all.
 
-Each app registers, from its AppConfig.ready(), what it contributes: its entries in the navigation,
-its section of the customer notebook, its demo data, its periodic jobs. The composing code (the
-navigation, the notebook page, `load_demo`, `ensure_schedules`) iterates the registry in template
-order, so adding a section touches only that section's app.
+Each app declares its section and what it follows (`registry.section("costing", after="transactions")`)
+and registers, from its AppConfig.ready(), what it contributes through it: its entries in the
+navigation, its section of the customer notebook, its summary columns, sheets, demo data, periodic
+jobs. A contribution's `order` counts within its section only; the composing code (the navigation,
+the notebook page, the workbook, the import, `load_demo`) iterates in template order — the sections
+in the order they follow each other, then each section's own order — so adding a section touches
+only that section's app.
 """
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 logger = logging.getLogger(__name__)
+
+PLACES = {"first": 0, "": 1, "last": 2}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,7 +26,9 @@ class NavItem:
 
     label: Any
     url_name: str
-    order: int
+    order: int  # within the section (see Registry.section)
+    section: str = ""  # set by the section that contributes it
+    place: str = ""  # "first" or "last": before or after every section (Home; the notes)
     permission: str | None = None
     icon: str = ""
     badge: Callable[..., int] | None = None  # badge(user) -> a count shown beside the label
@@ -43,7 +51,9 @@ class NotebookSection:
     title: Any
     template: str
     context: Callable[..., dict]
-    order: int
+    order: int  # within the section (see Registry.section)
+    section: str = ""  # set by the section that contributes it
+    place: str = ""  # "first" or "last": before or after every section (Home; the notes)
     permission: str | None = None
 
 
@@ -56,7 +66,9 @@ class DashboardPanel:
     title: Any
     template: str
     context: Callable[..., dict]
-    order: int
+    order: int  # within the section (see Registry.section)
+    section: str = ""  # set by the section that contributes it
+    place: str = ""  # "first" or "last": before or after every section (Home; the notes)
     permission: str | None = None
     width: str = "col-lg-6"
 
@@ -67,7 +79,9 @@ class DemoLoader:
 
     name: str
     load: Callable[..., None]
-    order: int
+    order: int  # within the section (see Registry.section)
+    section: str = ""  # set by the section that contributes it
+    place: str = ""  # "first" or "last": before or after every section (Home; the notes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +92,9 @@ class ScoringStep:
 
     name: str
     run: Callable[..., None]
-    order: int
+    order: int  # within the section (see Registry.section)
+    section: str = ""  # set by the section that contributes it
+    place: str = ""  # "first" or "last": before or after every section (Home; the notes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,7 +151,9 @@ class SummaryProvider:
     name: str
     columns: tuple[SummaryColumn, ...]
     compute: Callable[..., dict]
-    order: int
+    order: int  # within the section (see Registry.section)
+    section: str = ""  # set by the section that contributes it
+    place: str = ""  # "first" or "last": before or after every section (Home; the notes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,7 +165,9 @@ class SheetSpec:
     title: str
     headers: tuple[str, ...]
     rows: Callable[..., Any]
-    order: int
+    order: int  # within the section (see Registry.section)
+    section: str = ""  # set by the section that contributes it
+    place: str = ""  # "first" or "last": before or after every section (Home; the notes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,7 +177,9 @@ class ReportEntry:
     title: Any
     description: Any
     url_name: str
-    order: int
+    order: int  # within the section (see Registry.section)
+    section: str = ""  # set by the section that contributes it
+    place: str = ""  # "first" or "last": before or after every section (Home; the notes)
     permission: str | None = None
     icon: str = ""
 
@@ -197,6 +219,28 @@ class Registry:
         self.reports: list[ReportEntry] = []
         self.import_sheets: list = []  # custnotes.importing.ImportSheet
         self.customers: CustomerSource | None = None
+        self._after: dict[str, str | None] = {}  # section -> the section it follows
+
+    def section(self, label: str, *, after: str | None = None) -> "SectionContributions":
+        """Declare a section of the template and what it follows; returns what it registers through."""
+        if after is not None and after not in self._after:
+            raise ValueError(f"section {label} follows {after}, which is not declared (INSTALLED_APPS order)")
+        self._after[label] = after
+        return SectionContributions(self, label)
+
+    def rank(self, label: str) -> int:
+        """How many sections come before this one (0 for the first, and for an undeclared one)."""
+        steps, seen = 0, {label}
+        while (label := self._after.get(label)) is not None and label not in seen:
+            steps, seen = steps + 1, seen | {label}
+        return steps
+
+    def sort_key(self, item) -> tuple:
+        """Template order: place (first / the sections / last), the section's rank, its own order."""
+        return PLACES.get(getattr(item, "place", ""), 1), self.rank(getattr(item, "section", "")), item.order
+
+    def ordered(self, items) -> list:
+        return sorted(items, key=self.sort_key)
 
     @staticmethod
     def _add(items: list, item, key: str):
@@ -217,10 +261,7 @@ class Registry:
         self._add(self.dashboard_panels, panel, "key")
 
     def panels_for(self, user) -> list[DashboardPanel]:
-        return sorted(
-            (p for p in self.dashboard_panels if not p.permission or user.has_perm(p.permission)),
-            key=lambda p: p.order,
-        )
+        return self.ordered(p for p in self.dashboard_panels if not p.permission or user.has_perm(p.permission))
 
     def add_demo(self, loader: DemoLoader):
         self._add(self.demo_loaders, loader, "name")
@@ -247,19 +288,19 @@ class Registry:
         self._add(self.reports, report, "url_name")
 
     def summary_columns(self, *, exported_only: bool = False) -> list[SummaryColumn]:
-        columns = (c for p in self.summary_providers for c in p.columns if c.export or not exported_only)
-        return sorted(columns, key=lambda c: c.order)
+        """Every provider's columns, in template order: the providers' sections, then each column's order."""
+        return [
+            column
+            for provider in self.ordered(self.summary_providers)
+            for column in sorted(provider.columns, key=lambda c: c.order)
+            if column.export or not exported_only
+        ]
 
     def reports_for(self, user) -> list[ReportEntry]:
-        return sorted(
-            (r for r in self.reports if not r.permission or user.has_perm(r.permission)), key=lambda r: r.order
-        )
+        return self.ordered(r for r in self.reports if not r.permission or user.has_perm(r.permission))
 
     def nav_for(self, user) -> list[NavItem]:
-        return sorted(
-            (i for i in self.nav_items if not i.permission or user.has_perm(i.permission)),
-            key=lambda i: i.order,
-        )
+        return self.ordered(i for i in self.nav_items if not i.permission or user.has_perm(i.permission))
 
     def nav_menu_for(self, user) -> list[tuple[Any, list[NavItem]]]:
         """The navigation as (group label or None, items): grouped items share one dropdown,
@@ -278,10 +319,7 @@ class Registry:
         return menu
 
     def sections_for(self, user) -> list[NotebookSection]:
-        return sorted(
-            (s for s in self.notebook_sections if not s.permission or user.has_perm(s.permission)),
-            key=lambda s: s.order,
-        )
+        return self.ordered(s for s in self.notebook_sections if not s.permission or user.has_perm(s.permission))
 
     def section_contexts(self, *, user, **kwargs) -> list[tuple[NotebookSection, dict | None]]:
         """Each section the user may see with its context; None for a section whose context failed
@@ -296,6 +334,25 @@ class Registry:
                 context = None
             composed.append((section, context))
         return composed
+
+
+class SectionContributions:
+    """What one section registers through: each add_*() of the registry, with the contribution marked
+    as this section's (so that its order counts within the section)."""
+
+    def __init__(self, registry: Registry, label: str):
+        self.registry, self.label = registry, label
+
+    def __getattr__(self, name: str):
+        if not name.startswith("add_"):
+            raise AttributeError(name)
+        add = getattr(self.registry, name)
+
+        def add_as_this_sections(item):
+            marked = any(f.name == "section" for f in dataclasses.fields(item))
+            return add(dataclasses.replace(item, section=self.label) if marked else item)
+
+        return add_as_this_sections
 
 
 registry = Registry()

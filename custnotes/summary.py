@@ -11,7 +11,7 @@ def summary_rows(*, customers, as_of: datetime.date) -> list[dict]:
     """Rows in the customers' order, each {column key: value} for every registered column."""
     customers = list(customers)
     merged: dict[int, dict] = {c.pk: {} for c in customers}
-    for provider in sorted(registry.summary_providers, key=lambda p: p.order):
+    for provider in registry.ordered(registry.summary_providers):
         for customer_id, values in provider.compute(customers=customers, as_of=as_of).items():
             if customer_id in merged:
                 merged[customer_id].update(values)

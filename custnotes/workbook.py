@@ -38,7 +38,7 @@ def write_workbook(*, customers, as_of: datetime.date, progress: Callable[[int, 
         done += len(batch)
         if progress:
             progress(done, len(customers))
-    for spec in sorted(registry.sheets, key=lambda s: s.order):
+    for spec in registry.ordered(registry.sheets):
         section = SheetWriter(workbook, spec.title, spec.headers)
         for batch in _batches(customers):
             for row in spec.rows(customers=batch, as_of=as_of):

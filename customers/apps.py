@@ -9,6 +9,8 @@ class CustomersConfig(AppConfig):
     def ready(self):
         from custnotes.registry import CustomerSource, DemoLoader, NavItem, NotebookSection, registry
 
+        contribute = registry.section("customers")
+
         from . import demo, notebook, selectors
         from .models import Customer
 
@@ -16,12 +18,19 @@ class CustomersConfig(AppConfig):
             CustomerSource(in_scope=selectors.customer_list, everyone=Customer.objects.all, get=selectors.customer_get)
         )
 
-        registry.add_nav(NavItem(label=_("Home"), url_name="home", order=1, icon="house"))
-        registry.add_nav(NavItem(label=_("Reports"), url_name="reports", order=60, icon="bar-chart"))
-        registry.add_nav(
-            NavItem(label=_("Import"), url_name="import", order=70, permission="custnotes.add_importjob", icon="upload")
+        contribute.add_nav(NavItem(label=_("Home"), url_name="home", order=1, icon="house", place="first"))
+        contribute.add_nav(NavItem(label=_("Reports"), url_name="reports", order=60, icon="bar-chart", place="last"))
+        contribute.add_nav(
+            NavItem(
+                label=_("Import"),
+                url_name="import",
+                order=70,
+                permission="custnotes.add_importjob",
+                icon="upload",
+                place="last",
+            )
         )
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Customers"),
                 url_name="customers:list",
@@ -30,7 +39,7 @@ class CustomersConfig(AppConfig):
                 icon="people",
             )
         )
-        registry.add_section(
+        contribute.add_section(
             NotebookSection(
                 key="info",
                 title=_("Basic information"),
@@ -39,21 +48,22 @@ class CustomersConfig(AppConfig):
                 order=10,
             )
         )
-        registry.add_section(
+        contribute.add_section(
             NotebookSection(
                 key="notes",
                 title=_("Notes"),
                 template="customers/sections/notes.html",
                 context=notebook.notes_context,
                 order=90,
+                place="last",  # the notes close the notebook, after every section's figures
                 permission="customers.view_note",
             )
         )
-        registry.add_demo(DemoLoader(name="customers", load=demo.load, order=10))
+        contribute.add_demo(DemoLoader(name="customers", load=demo.load, order=10))
         from . import sheets
 
-        registry.add_summary(sheets.PROVIDER)
-        registry.add_sheet(sheets.SHEET)
+        contribute.add_summary(sheets.PROVIDER)
+        contribute.add_sheet(sheets.SHEET)
         from . import imports
 
-        registry.add_import_sheet(imports.SHEET)
+        contribute.add_import_sheet(imports.SHEET)

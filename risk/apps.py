@@ -9,10 +9,12 @@ class RiskConfig(AppConfig):
     def ready(self):
         from custnotes.registry import NavItem, NotebookSection, SaleCheck, ScoringStep, registry
 
+        contribute = registry.section("risk", after="valuation")
+
         from . import notebook, selectors, services
 
         group = _("Risk warnings")
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Risk"),
                 url_name="risk:dashboard",
@@ -22,7 +24,7 @@ class RiskConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Alerts"),
                 url_name="risk:alerts",
@@ -33,7 +35,7 @@ class RiskConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_section(
+        contribute.add_section(
             NotebookSection(
                 key="risk",
                 title=_("Risk warnings"),
@@ -43,17 +45,17 @@ class RiskConfig(AppConfig):
                 permission="risk.view_riskalert",
             )
         )
-        registry.add_scoring_step(ScoringStep(name="risk", run=services.risk_score_run, order=10))
-        registry.add_sale_check(
+        contribute.add_scoring_step(ScoringStep(name="risk", run=services.risk_score_run, order=10))
+        contribute.add_sale_check(
             SaleCheck(name="credit", prepare=services.sale_check_prepare, check=services.sale_check)
         )
         from custnotes.registry import ReportEntry
 
         from . import sheets
 
-        registry.add_summary(sheets.PROVIDER)
-        registry.add_sheet(sheets.SHEET)
-        registry.add_report(
+        contribute.add_summary(sheets.PROVIDER)
+        contribute.add_sheet(sheets.SHEET)
+        contribute.add_report(
             ReportEntry(
                 title=_("Risk"),
                 description=_("Alerts by kind and level, top overdue debtors, revenue concentration, industries."),
@@ -67,24 +69,26 @@ class RiskConfig(AppConfig):
 
         from . import panels
 
-        registry.add_panel(
+        contribute.add_panel(
             DashboardPanel(
                 key="changed",
                 title=_("Verdicts that changed"),
                 template="risk/panels/changed.html",
                 context=panels.changed_verdicts,
                 order=10,
+                place="first",  # what needs attention opens the home page
                 permission="risk.view_riskalert",
                 width="col-lg-7",
             )
         )
-        registry.add_panel(
+        contribute.add_panel(
             DashboardPanel(
                 key="alerts",
                 title=_("Open alerts for me"),
                 template="risk/panels/alerts.html",
                 context=panels.my_alerts,
                 order=11,
+                place="first",
                 permission="risk.view_riskalert",
                 width="col-lg-5",
             )

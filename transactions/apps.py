@@ -9,10 +9,12 @@ class TransactionsConfig(AppConfig):
     def ready(self):
         from custnotes.registry import DemoLoader, NavItem, NotebookSection, Schedule, registry
 
+        contribute = registry.section("transactions", after="customers")
+
         from . import demo, notebook
 
         group = _("Transactions")
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Sales"),
                 url_name="transactions:sales",
@@ -22,7 +24,7 @@ class TransactionsConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Payments"),
                 url_name="transactions:payments",
@@ -32,7 +34,7 @@ class TransactionsConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Receivables aging"),
                 url_name="transactions:aging",
@@ -42,7 +44,7 @@ class TransactionsConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Payment methods"),
                 url_name="transactions:methods",
@@ -52,7 +54,7 @@ class TransactionsConfig(AppConfig):
                 group=group,
             )
         )
-        registry.add_section(
+        contribute.add_section(
             NotebookSection(
                 key="ledger",
                 title=_("Transactions"),
@@ -62,8 +64,8 @@ class TransactionsConfig(AppConfig):
                 permission="transactions.view_sale",
             )
         )
-        registry.add_demo(DemoLoader(name="transactions", load=demo.load, order=20))
-        registry.add_schedule(
+        contribute.add_demo(DemoLoader(name="transactions", load=demo.load, order=20))
+        contribute.add_schedule(
             Schedule(
                 name="customer types: daily refresh",
                 task="transactions.customer_types_refresh",
@@ -75,10 +77,10 @@ class TransactionsConfig(AppConfig):
 
         from . import sheets
 
-        registry.add_summary(sheets.PROVIDER)
-        registry.add_sheet(sheets.SALES_SHEET)
-        registry.add_sheet(sheets.PAYMENTS_SHEET)
-        registry.add_report(
+        contribute.add_summary(sheets.PROVIDER)
+        contribute.add_sheet(sheets.SALES_SHEET)
+        contribute.add_sheet(sheets.PAYMENTS_SHEET)
+        contribute.add_report(
             ReportEntry(
                 title=_("Receivables aging"),
                 description=_("Open receivables per customer by days past due, with totals; as of any date."),
@@ -92,7 +94,7 @@ class TransactionsConfig(AppConfig):
 
         from . import panels
 
-        registry.add_panel(
+        contribute.add_panel(
             DashboardPanel(
                 key="due",
                 title=_("Receivables due this week"),
@@ -103,7 +105,7 @@ class TransactionsConfig(AppConfig):
                 width="col-lg-5",
             )
         )
-        registry.add_panel(
+        contribute.add_panel(
             DashboardPanel(
                 key="cashflow",
                 title=_("Revenue and collections by month"),
@@ -116,5 +118,5 @@ class TransactionsConfig(AppConfig):
         )
         from . import imports
 
-        registry.add_import_sheet(imports.SALES_SHEET)
-        registry.add_import_sheet(imports.PAYMENTS_SHEET)
+        contribute.add_import_sheet(imports.SALES_SHEET)
+        contribute.add_import_sheet(imports.PAYMENTS_SHEET)

@@ -9,9 +9,11 @@ class ValuationConfig(AppConfig):
     def ready(self):
         from custnotes.registry import DemoLoader, NavItem, NotebookSection, Schedule, registry
 
+        contribute = registry.section("valuation", after="costing")
+
         from . import demo, notebook
 
-        registry.add_nav(
+        contribute.add_nav(
             NavItem(
                 label=_("Value"),
                 url_name="valuation:report",
@@ -20,8 +22,8 @@ class ValuationConfig(AppConfig):
                 icon="gem",
             )
         )
-        registry.add_demo(DemoLoader(name="valuation", load=demo.load, order=40))
-        registry.add_section(
+        contribute.add_demo(DemoLoader(name="valuation", load=demo.load, order=40))
+        contribute.add_section(
             NotebookSection(
                 key="value",
                 title=_("Customer value"),
@@ -31,7 +33,7 @@ class ValuationConfig(AppConfig):
                 permission="valuation.view_customervaluation",
             )
         )
-        registry.add_schedule(
+        contribute.add_schedule(
             Schedule(
                 name="valuation: monthly re-scoring",
                 task="valuation.monthly",
@@ -43,9 +45,9 @@ class ValuationConfig(AppConfig):
 
         from . import sheets
 
-        registry.add_summary(sheets.PROVIDER)
-        registry.add_sheet(sheets.SHEET)
-        registry.add_report(
+        contribute.add_summary(sheets.PROVIDER)
+        contribute.add_sheet(sheets.SHEET)
+        contribute.add_report(
             ReportEntry(
                 title=_("Customer value"),
                 description=_("Segments, tiers and the customers with the most potential, from the latest scoring."),
@@ -59,7 +61,7 @@ class ValuationConfig(AppConfig):
 
         from . import panels
 
-        registry.add_panel(
+        contribute.add_panel(
             DashboardPanel(
                 key="top",
                 title=_("Top customers"),

@@ -231,7 +231,7 @@ def valuation_finish(*, run_id: int) -> ValuationRun:
         row.tier = tier
     CustomerValuation.objects.bulk_update(rows, ["r_score", "f_score", "m_score", "segment", "tier"], batch_size=1000)
     # The sections after valuation (risk) score from the same run.
-    for step in sorted(registry.scoring_steps, key=lambda s: s.order):
+    for step in registry.ordered(registry.scoring_steps):
         step.run(run)
     run.status = RunStatus.DONE
     run.finished_at = timezone.now()
@@ -269,7 +269,7 @@ def valuation_rescore_customer(*, customer: Customer, as_of: datetime.date) -> C
     row.tier = calc.value_tiers([*values, row.current_value + (row.potential_value or ZERO)])[-1]
     CustomerValuation.objects.filter(run=run, customer=customer).delete()
     row.save()
-    for step in sorted(registry.scoring_steps, key=lambda s: s.order):
+    for step in registry.ordered(registry.scoring_steps):
         step.run(run, customer_ids=[customer.pk])
     return row
 

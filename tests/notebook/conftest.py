@@ -187,19 +187,13 @@ EXPECTED = {
 }
 
 # The 26 columns of the 客户汇总 sheet (English part of each bilingual header), in order.
-SUMMARY_COLUMNS_EN = [
+SUMMARY_COLUMNS_EN = [  # in template order: each section's columns, the sections as they follow each other
     "Customer ID",
     "Name",
     "Type",
     "Team",
     "Industry",
-    "T12M revenue",
     "T12M purchases",
-    "T12M gross margin",
-    "T12M payment fees",
-    "T12M marketing cost",
-    "T12M service cost",
-    "T12M contribution profit",
     "Open receivables",
     "Not yet due",
     "1-30 days",
@@ -207,12 +201,18 @@ SUMMARY_COLUMNS_EN = [
     "61-90 days",
     "Over 90 days",
     "DSO",
-    "Credit risk",
+    "T12M revenue",
+    "T12M gross margin",
+    "T12M payment fees",
+    "T12M marketing cost",
+    "T12M service cost",
+    "T12M contribution profit",
     "P(alive)",
     "Predicted 12-month value",
     "Potential value",
     "Tier",
     "Segment",
+    "Credit risk",
     "Verdict",
 ]
 

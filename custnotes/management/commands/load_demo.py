@@ -25,6 +25,6 @@ class Command(BaseCommand):
                 return
             raise CommandError("The database is not empty; demo data loads only into an empty one.")
         with transaction.atomic():
-            for loader in sorted(registry.demo_loaders, key=lambda d: d.order):
+            for loader in registry.ordered(registry.demo_loaders):
                 loader.load(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("demo data loaded; every demo password is custnotes-demo"))
