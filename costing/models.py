@@ -73,6 +73,7 @@ class Campaign(models.Model):
     category = models.ForeignKey(
         CostCategory, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("category")
     )
+    Rule = AllocationRule  # the allocation rules, by name, for templates too (campaign.Rule.REVENUE)
     allocation_rule = models.CharField(
         _("cost split"), max_length=16, choices=AllocationRule.choices, default=AllocationRule.EQUAL
     )

@@ -103,6 +103,7 @@ class Payment(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="payments", verbose_name=_("customer")
     )
+    Kind = PaymentKind  # the kinds, by name, for templates too (payment.Kind.RECEIPT)
     kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.RECEIPT)
     received_at = models.DateTimeField(_("date"), db_index=True)
     amount = money_field(_("amount"))

@@ -13,6 +13,7 @@ class ValuationRun(models.Model):
 
     as_of = models.DateField(_("as of"), unique=True)
     unit = models.CharField(_("time unit"), max_length=8, choices=TimeUnit.choices, default=TimeUnit.WEEKS)
+    Status = RunStatus  # the statuses, by name, for templates too (run.Status.RUNNING)
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
     params = models.JSONField(_("model parameters"), default=dict, blank=True)
     bgnbd_log_likelihood = models.FloatField(_("BG/NBD log-likelihood"), null=True, blank=True)
