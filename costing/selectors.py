@@ -5,11 +5,11 @@ of customers."""
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from custnotes.money import ZERO, MoneyField, money_sum
-from custnotes.permissions import scope_queryset
+from custnotes.permissions import scope_queryset, sees_all_customers
 from customers.models import Customer
 from transactions.calculations import month_starts
 from transactions.models import Payment, Sale
@@ -116,10 +116,15 @@ def category_choices(*, user) -> QuerySet[CostCategory]:
 
 
 def campaign_list(*, user) -> QuerySet[Campaign]:
-    """Campaigns with the revenue of their targets in the campaign period, in one query."""
+    """Campaigns with their figures over the targets the user may see, in one query: a user who sees
+    every customer gets the whole campaign; a Sales user only campaigns aimed at their customers, with
+    the number of those targets, their revenue in the campaign period and their share of the cost
+    (`scoped_cost`) — never another team's figures."""
+    visible = scope_queryset(Customer.objects.all(), user).values("pk")
     revenue = (
         Sale.objects.filter(
             customer__campaigns=OuterRef("pk"),
+            customer__in=visible,
             is_void=False,
             occurred_at__date__gte=OuterRef("starts_on"),
             occurred_at__date__lte=OuterRef("ends_on"),
@@ -128,14 +133,21 @@ def campaign_list(*, user) -> QuerySet[Campaign]:
         .annotate(total=money_sum("amount"))
         .values("total")
     )
-    return Campaign.objects.select_related("category").annotate(
+    targets = Campaign.targets.through.objects.filter(campaign=OuterRef("pk"), customer__in=visible)
+    share = (
+        CampaignAllocation.objects.filter(campaign=OuterRef("pk"), customer__in=visible)
+        .values("campaign")
+        .annotate(total=money_sum("amount"))
+        .values("total")
+    )
+    campaigns = Campaign.objects.select_related("category").annotate(
         target_revenue=Coalesce(Subquery(revenue, output_field=MoneyField()), Value(0), output_field=MoneyField()),
-        target_count=Subquery(
-            Campaign.targets.through.objects.filter(campaign=OuterRef("pk"))
-            .values("campaign")
-            .annotate(n=Count("pk"))
-            .values("n")
-        ),
+        target_count=Coalesce(Subquery(targets.values("campaign").annotate(n=Count("pk")).values("n")), Value(0)),
+    )
+    if sees_all_customers(user):
+        return campaigns.annotate(scoped_cost=F("total_cost"))
+    return campaigns.filter(Exists(targets)).annotate(
+        scoped_cost=Coalesce(Subquery(share, output_field=MoneyField()), Value(0), output_field=MoneyField())
     )
 
 
@@ -146,11 +158,26 @@ def campaign_get(*, user, pk) -> Campaign:
 
 
 def campaign_report_row(campaign: Campaign) -> dict:
+    """The campaign's figures as the user may see them (see campaign_list)."""
     return {
-        "cost": campaign.total_cost,
+        "cost": campaign.scoped_cost,
         "revenue": campaign.target_revenue,
-        "roi": campaign_roi(campaign.target_revenue, campaign.total_cost),
+        "roi": campaign_roi(campaign.target_revenue, campaign.scoped_cost),
     }
+
+
+def campaign_allocations(*, campaign: Campaign, user) -> list[dict]:
+    """The campaign's shares among the targets the user may see, each with the target's revenue in
+    the campaign period (whatever the split rule: the page's column says what the target brought)."""
+    allocations = list(
+        campaign.allocations.select_related("customer")
+        .filter(customer__in=scope_queryset(Customer.objects.all(), user).values("pk"))
+        .order_by("-amount", "customer__name")
+    )
+    revenue = revenue_in_period(
+        customers=[a.customer_id for a in allocations], start=campaign.starts_on, end=campaign.ends_on
+    )
+    return [{"allocation": a, "revenue": revenue.get(a.customer_id, ZERO)} for a in allocations]
 
 
 def revenue_in_period(*, customers, start: datetime.date, end: datetime.date) -> dict[int, object]:

@@ -72,7 +72,7 @@ class CampaignTable(tables.Table):
     name = tables.Column(linkify=True, verbose_name=_("name"))
     starts_on = tables.DateColumn(format="Y-m-d", verbose_name=_("starts on"))
     ends_on = tables.DateColumn(format="Y-m-d", verbose_name=_("ends on"))
-    total_cost = MoneyColumn(verbose_name=_("cost"))
+    scoped_cost = MoneyColumn(verbose_name=_("cost"))  # the whole, or a Sales user's customers' share
     target_count = tables.Column(verbose_name=_("targets"))
     target_revenue = MoneyColumn(verbose_name=_("revenue of targets in the period"))
     roi = PercentColumn(verbose_name=_("ROI"), accessor="pk", orderable=False)
@@ -85,7 +85,7 @@ class CampaignTable(tables.Table):
             "starts_on",
             "ends_on",
             "allocation_rule",
-            "total_cost",
+            "scoped_cost",
             "target_count",
             "target_revenue",
             "roi",
@@ -94,7 +94,7 @@ class CampaignTable(tables.Table):
         empty_text = _("No campaigns yet.")
 
     def render_roi(self, record):
-        return format_percent(campaign_roi(record.target_revenue, record.total_cost))
+        return format_percent(campaign_roi(record.target_revenue, record.scoped_cost))
 
     def value_roi(self, record):
-        return campaign_roi(record.target_revenue, record.total_cost)
+        return campaign_roi(record.target_revenue, record.scoped_cost)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from custnotes.permissions import sees_all_customers
 from custnotes.views import CustomerScopedMixin, FilteredTableView, ReportPageMixin, ServiceFormView, notebook_url
 from customers.selectors import customer_list
 
@@ -98,16 +99,11 @@ class CampaignDetailView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         campaign = selectors.campaign_get(user=self.request.user, pk=self.kwargs["pk"])
-        visible = customer_list(user=self.request.user).prefetch_related(None).values("pk")
-        allocations = (
-            campaign.allocations.select_related("customer")
-            .filter(customer__in=visible)
-            .order_by("-amount", "customer__name")
-        )
         return super().get_context_data(
             campaign=campaign,
             report=selectors.campaign_report_row(campaign),
-            allocations=allocations,
+            allocations=selectors.campaign_allocations(campaign=campaign, user=self.request.user),
+            sees_part=not sees_all_customers(self.request.user),
             can_change=self.request.user.has_perm("costing.change_campaign"),
             **kwargs,
         )

@@ -194,10 +194,43 @@ def test_a_campaign_ending_before_it_starts_is_refused(client_for, finance_user,
 
 
 def test_campaign_detail_shows_sales_only_their_customers_shares(client_for, sales_user, east_customer, south_customer):
-    existing = campaign([east_customer, south_customer], "0.03", day(-3))
+    record_sale(east_customer, "40.00", -2)
+    record_sale(south_customer, "900.00", -2)  # another team's revenue: never in a Sales user's figures
+    existing = campaign([east_customer, south_customer], "0.03", day(-3), day(0))
+    east_share = existing.allocations.get(customer=east_customer).amount
+    assert east_share in (D("0.01"), D("0.02"))  # 0.03 split equally, the odd fen to one of them
     page = client_for(sales_user).get(existing.get_absolute_url())
-    assert [a.customer for a in page.context["allocations"]] == [east_customer]
-    assert page.context["report"]["cost"] == D("0.03")
+    assert [row["allocation"].customer for row in page.context["allocations"]] == [east_customer]
+    assert [row["revenue"] for row in page.context["allocations"]] == [D("40.00")]  # whatever the split rule
+    assert page.context["report"] == {
+        "cost": east_share,  # their customers' share of the cost, not the whole campaign's
+        "revenue": D("40.00"),
+        "roi": (D("40.00") - east_share) / east_share,
+    }
+    assert "¥0.03" in page.content.decode()  # the whole cost is named as such
+    table = client_for(sales_user).get(reverse("costing:campaigns")).context["table"]
+    assert [(r.get_cell_value("target_count"), r.get_cell_value("target_revenue")) for r in table.rows] == [
+        (1, D("40.00"))
+    ]
+
+
+def test_a_sales_user_sees_no_campaign_aimed_only_at_another_team(client_for, sales_user, south_customer):
+    theirs = campaign([south_customer], "50.00", day(-3))
+    client = client_for(sales_user)
+    assert client.get(theirs.get_absolute_url()).status_code == 404
+    assert len(client.get(reverse("costing:campaigns")).context["table"].rows) == 0
+
+
+def test_finance_sees_the_whole_campaign_with_each_targets_revenue(
+    client_for, finance_user, east_customer, south_customer
+):
+    record_sale(east_customer, "40.00", -2)
+    record_sale(south_customer, "900.00", -2)
+    existing = campaign([east_customer, south_customer], "0.03", day(-3), day(0))
+    page = client_for(finance_user).get(existing.get_absolute_url())
+    rows = {row["allocation"].customer: row["revenue"] for row in page.context["allocations"]}
+    assert rows == {east_customer: D("40.00"), south_customer: D("900.00")}
+    assert page.context["report"]["cost"] == D("0.03") and page.context["report"]["revenue"] == D("940.00")
 
 
 def test_campaign_list_shows_revenue_of_targets(client_for, finance_user, east_customer):
