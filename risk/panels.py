@@ -1,18 +1,20 @@
 """The risk panels of the home dashboard: verdicts that changed since the run before, my alerts."""
 
+from valuation.choices import RunStatus
 from valuation.models import CustomerValuation, ValuationRun
 
-from .choices import LEVEL_ORDER
+from .choices import LEVEL_ORDER, Level
 from .models import CreditAssessment
 from .selectors import alert_list
 from .texts import alert_text, verdict_for
 
 SHOWN = 10
+TONE = {Level.HIGH: "text-danger", Level.MEDIUM: "text-warning", Level.LOW: "text-success"}  # the arrow's colour
 
 
 def changed_verdicts(*, user, customers, as_of):
     """Customers whose tier or worst risk changed between the last two scoring runs."""
-    runs = list(ValuationRun.objects.filter(status="done", as_of__lte=as_of).order_by("-as_of")[:2])
+    runs = list(ValuationRun.objects.filter(status=RunStatus.DONE, as_of__lte=as_of).order_by("-as_of")[:2])
     if len(runs) < 2:
         return {"runs": runs, "rows": []}
     latest, previous = runs
@@ -34,20 +36,33 @@ def changed_verdicts(*, user, customers, as_of):
             customer_id
         ):
             continue
-        worse = LEVEL_ORDER.get(assessment.worst_level, 0) > LEVEL_ORDER.get(before.get(customer_id), 0) or (
-            (tiers_now.get(customer_id) or "D") > (tiers_before.get(customer_id) or "D")  # A is best, D worst
-        )
         rows.append(
             {
                 "customer": assessment.customer,
                 "verdict": verdict_for(assessment, tiers_now.get(customer_id)),
                 "tier_before": tiers_before.get(customer_id),
                 "tier_now": tiers_now.get(customer_id),
-                "worse": worse,
+                "worse": verdict_worse(
+                    level_before=before.get(customer_id),
+                    level_now=assessment.worst_level,
+                    tier_before=tiers_before.get(customer_id),
+                    tier_now=tiers_now.get(customer_id),
+                ),
+                "severity": assessment.worst_level,
+                "tone": TONE.get(assessment.worst_level, "text-success"),  # how serious the verdict is now
             }
         )
-    rows.sort(key=lambda r: (not r["worse"], r["customer"].name))
+    rows.sort(key=lambda r: (not r["worse"], -LEVEL_ORDER.get(r["severity"], 0), r["customer"].name))
     return {"runs": runs, "rows": rows[:SHOWN], "more": len(rows) > SHOWN, "count": len(rows)}
+
+
+def verdict_worse(*, level_before, level_now, tier_before, tier_now) -> bool:
+    """Whether a verdict moved for the worse: the risk decides (a higher worst level is worse, a lower
+    one better, whatever the tier did); with the risk unchanged, the tier (A best, D worst)."""
+    step = LEVEL_ORDER.get(level_now, 0) - LEVEL_ORDER.get(level_before, 0)
+    if step:
+        return step > 0
+    return (tier_now or "D") > (tier_before or "D")
 
 
 def my_alerts(*, user, customers, as_of):
