@@ -93,6 +93,12 @@ def market_risk(outlook: str | None, competition: str | None) -> Level:
     return Level.MEDIUM
 
 
+def market_risk_with_exposure(level: Level, *, open_total: Decimal, t12m_revenue: Decimal) -> Level:
+    """Market risk counts only where there is exposure (open receivables or T12M revenue): a prospect
+    with no business carries none, whatever its industry."""
+    return level if open_total > 0 or t12m_revenue > 0 else Level.LOW
+
+
 def concentration_share(revenue: Decimal, portfolio_revenue: Decimal) -> Decimal | None:
     """The customer's share of the portfolio's T12M revenue; None when the portfolio has none."""
     if portfolio_revenue <= 0:

@@ -75,8 +75,12 @@ def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> 
         )
         credit = calc.credit_risk(inputs)
         industry = customer.industry
-        market = calc.market_risk(industry.outlook if industry else None, industry.competition if industry else None)
         valuation = valuations.get(customer.pk)
+        market = calc.market_risk_with_exposure(
+            calc.market_risk(industry.outlook if industry else None, industry.competition if industry else None),
+            open_total=inputs.open_total,
+            t12m_revenue=valuation.current_value if valuation else ZERO,
+        )
         share = calc.concentration_share(valuation.current_value if valuation else ZERO, portfolio_revenue)
         churn = calc.churn_risk(
             p_alive=valuation.p_alive if valuation else None,

@@ -26,7 +26,8 @@ Beta (East, no industry):
 Risk and value, by hand: portfolio T12M revenue 4,050.00, so Alpha holds 44.4 % and Beta 55.6 %
 (both > 20 %: concentration high). Alpha: credit high (600.00 > 90 days; also 2 of 3 T12M invoices
 late) ties with concentration high and credit wins. Beta: credit medium (2,000.00 61–90 days), so
-concentration high is the worst. "=1+1": credit low, no industry → market medium is the worst.
+concentration high is the worst. "=1+1": credit low; nothing open and no T12M revenue, so no market
+risk counts (no exposure), whatever its industry: low.
 Too few buyers to fit the purchase model: P(alive), predicted and potential value are empty, so the
 tier is by T12M revenue: Beta 2,250 (nobody above: A), Alpha 1,800 (1 of 3 above: C), "=1+1" 0
 (2 of 3 above: C). RFM among Alpha and Beta: recency 10 vs 3 days → R 1 vs 3; frequency 3 vs 2 →
@@ -181,8 +182,8 @@ EXPECTED = {
         "potential_value": None,
         "tier": "C",
         "segment": "已流失",
-        "verdict": "C · 市场风险 中：未登记行业，无法判断其市场",
-        "worst_level": "medium",
+        "verdict": "C · 信用风险 低；标准条款。",  # no business: no market risk, whatever its industry
+        "worst_level": "low",
     },
 }
 

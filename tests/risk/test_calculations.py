@@ -283,3 +283,10 @@ def test_proposal_for_medium_halves_the_terms(terms, halved):
 def test_proposal_for_medium_with_no_terms_left_and_for_low_is_none():
     assert calc.proposal_for(Level.MEDIUM, credit_limit=D("50000.00"), payment_terms_days=0) is None
     assert calc.proposal_for(Level.LOW, credit_limit=D("50000.00"), payment_terms_days=30) is None
+
+
+def test_market_risk_counts_only_where_there_is_exposure():
+    zero = D("0.00")
+    assert calc.market_risk_with_exposure(Level.HIGH, open_total=zero, t12m_revenue=zero) == Level.LOW  # a prospect
+    assert calc.market_risk_with_exposure(Level.HIGH, open_total=D("0.01"), t12m_revenue=zero) == Level.HIGH
+    assert calc.market_risk_with_exposure(Level.HIGH, open_total=zero, t12m_revenue=D("5.00")) == Level.HIGH

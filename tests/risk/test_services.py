@@ -184,7 +184,11 @@ def test_market_level_and_industry_risk_rows():
     score()
     assert assessment(a).market_level == Level.HIGH
     assert assessment(c).market_level == Level.LOW
-    assert assessment(d).market_level == Level.MEDIUM  # no industry
+    assert assessment(d).market_level == Level.LOW  # no industry, but no business either: no exposure
+    e = CustomerFactory()
+    record_sale(e, "50.00", -10)
+    score()
+    assert assessment(e).market_level == Level.MEDIUM  # no industry, and exposure: its market is unknown
     rows = {r.industry_id: r for r in IndustryRisk.objects.filter(as_of=day(0))}
     assert (rows[declining.pk].level, rows[declining.pk].customers, rows[declining.pk].t12m_revenue) == (
         Level.HIGH,
