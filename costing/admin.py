@@ -45,20 +45,9 @@ class CostEntryAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        """Through the service, as from the pages and the import: its rules (amount, date, category for
-        this user) and, for a change, the batch write that also checks the user's scope."""
-        if not change:
-            entry = services.cost_entry_record(
-                customer=obj.customer,
-                category=obj.category,
-                amount=obj.amount,
-                date=obj.date,
-                note=obj.note,
-                user=request.user,
-            )
-            obj.pk, obj.created_by = entry.pk, entry.created_by
-            return
-        services.cost_entry_record_many(
+        """Through the service's batch write, as the import: its rules (amount, date, category for this
+        user) and the user's scope; a new entry is recorded by this user."""
+        result = services.cost_entry_record_many(
             rows=[
                 services.CostRow(
                     external_id=obj.external_id,
@@ -72,6 +61,8 @@ class CostEntryAdmin(admin.ModelAdmin):
             ],
             user=request.user,
         )
+        if result.created:
+            obj.pk, obj.created_by = result.created[0].pk, request.user
 
 
 class CampaignAllocationInline(admin.TabularInline):

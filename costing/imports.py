@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from custnotes.identity import RecordIndex
 from custnotes.importing import ImportColumn, ImportSheet, ImportWriteError, name_choices
+from customers.imports import CUSTOMER_REF
 from transactions.imports import _customer_known, _customer_pk, _customers, _unknown_customer
 
 from . import services
@@ -23,15 +24,7 @@ COLUMNS = (
     ImportColumn(
         key="cost_id", zh="成本编号", en="Cost ID", kind="text", required=True, max_length=64, example="示例-K001"
     ),
-    ImportColumn(
-        key="customer_ref",
-        zh="客户编号",
-        en="Customer ID",
-        kind="text",
-        required=True,
-        max_length=64,
-        example="示例-C001",
-    ),
+    CUSTOMER_REF,
     ImportColumn(key="date", zh="日期", en="Date", kind="date", required=True, example="2024-01-20"),
     ImportColumn(
         key="category_id",
@@ -52,7 +45,6 @@ def prepare(ctx):
     data = _customers(ctx)
     data["costs"] = RecordIndex.of(CostEntry.objects.all(), "customer_id")
     data["categories"] = {c.pk: c for c in CostCategory.objects.all()}
-    data["may_cost"] = ctx.user.has_perm("costing.add_costentry")
 
 
 # The service's field names where the sheet's columns are named otherwise.
@@ -64,8 +56,7 @@ def check(row, ctx) -> list:
     wrong: a customer it does not know, an entry of a customer the user does not see."""
     data = ctx.data["ledger"]
     problems = []
-    if not data["may_cost"]:
-        problems.append(("cost_id", _("you may not record costs")))
+    problems += [("cost_id", message) for message in services.cost_entry_permission_problems(user=ctx.user).values()]
     if not _customer_known(data, row["customer_ref"]):
         problems.append(("customer_ref", _unknown_customer(ctx, row["customer_ref"])))
     existing = data["costs"].get(row["cost_id"])

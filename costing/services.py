@@ -65,6 +65,13 @@ def cost_entry_record(
     return entry
 
 
+def cost_entry_permission_problems(*, user) -> dict[str, str]:
+    """{field: message} when this user may not record cost entries."""
+    if not user.has_perm("costing.add_costentry"):
+        return {"external_id": _("You may not record costs.")}
+    return {}
+
+
 @dataclass(frozen=True, kw_only=True)
 class CostRow:
     """One cost entry of a batch (the import): its import ID, the entry it changes (pk, None for a
@@ -88,8 +95,8 @@ def cost_entry_record_many(*, rows: list[CostRow], user) -> BatchResult:
     (cost_entry_problems, the permission) and the user's scope: an entry changed must belong to a
     customer the user sees, and so must the customer it is booked to. A broken rule refuses the
     whole batch (ValidationError naming the row)."""
-    if not user.has_perm("costing.add_costentry"):
-        raise ValidationError(_("You may not record costs."))
+    if problems := cost_entry_permission_problems(user=user):
+        raise ValidationError(problems)
     visible = set(
         scope_queryset(Customer.objects.all(), user)
         .filter(pk__in={row.customer_id for row in rows})

@@ -101,23 +101,22 @@ class ScoringStep:
 class SaleCheck:
     """What a later section says before sales are recorded, typed or imported: prepare(customer_ids=...)
     reads what it needs for those customers at once (and takes new_customers={key: (name, limit)}, customers
-    not written yet); check(prepared, customer_id=..., amount=...,
-    pending=...) -> [(message, blocking)] for one sale, `pending` being what earlier sales of the same
-    batch (rows of an import) add to the customer's open amount."""
+    not written yet); check(prepared, customer_id=..., amount=...) -> [(message, blocking)] about
+    selling `amount` more to the customer (for a batch, the sum of what it adds for that customer)."""
 
     name: str
     prepare: Callable[..., Any]
     check: Callable[..., list]
 
 
-def sale_problems(*, customer_id: int, amount, prepared: dict | None = None, pending=0) -> list[tuple[str, bool]]:
+def sale_problems(*, customer_id: int, amount, prepared: dict | None = None) -> list[tuple[str, bool]]:
     """Every registered section's (message, blocking) about one sale; `prepared` holds each check's
     prepare() for a batch (prepared here for this customer alone when not given)."""
     prepared = prepared if prepared is not None else prepare_sale_checks(customer_ids=[customer_id])
     return [
         problem
         for check in registry.sale_checks
-        for problem in check.check(prepared[check.name], customer_id=customer_id, amount=amount, pending=pending)
+        for problem in check.check(prepared[check.name], customer_id=customer_id, amount=amount)
     ]
 
 

@@ -45,16 +45,13 @@ def _team_options():
     return list(Team.objects.values_list("name", flat=True))
 
 
+# The file's own ID of a customer: the Customers sheet's key, and how the other sheets name it.
+CUSTOMER_REF = ImportColumn(
+    key="customer_ref", zh="客户编号", en="Customer ID", kind="text", required=True, max_length=64, example="示例-C001"
+)
+
 COLUMNS = (
-    ImportColumn(
-        key="customer_ref",
-        zh="客户编号",
-        en="Customer ID",
-        kind="text",
-        required=True,
-        max_length=64,
-        example="示例-C001",
-    ),
+    CUSTOMER_REF,
     ImportColumn(key="name", zh="名称", en="Name", kind="text", required=True, max_length=200, example="上海示例贸易"),
     ImportColumn(key="company", zh="公司", en="Company", kind="text", max_length=200, example="上海示例贸易有限公司"),
     ImportColumn(key="contact_person", zh="联系人", en="Contact", kind="text", max_length=100, example="王芳"),

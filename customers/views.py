@@ -16,7 +16,7 @@ from custnotes.forms import AsOfForm
 from custnotes.permissions import can_change_customer, can_delete_customer
 from custnotes.registry import registry
 from custnotes.summary import summary_rows
-from custnotes.views import CustomerScopedMixin, FilteredTableView, ServiceFormView
+from custnotes.views import CustomerScopedMixin, FilteredTableView, ServiceFormView, notebook_url
 
 from . import selectors, services
 from .filtersets import CustomerFilterSet
@@ -188,4 +188,4 @@ class NoteCreateView(PermissionRequiredMixin, View):
         else:
             for error in form.errors.get("text", []):
                 messages.error(request, error)
-        return redirect(reverse("customers:detail", args=[customer.pk]) + "#notes")
+        return redirect(notebook_url(customer.pk, "notes"))

@@ -211,3 +211,12 @@ def worst_risk(
         if LEVEL_ORDER[candidate[1]] > LEVEL_ORDER[best[1]]:
             best = candidate
     return best
+
+
+def verdict_worse(*, level_before, level_now, tier_before, tier_now) -> bool:
+    """Whether a verdict moved for the worse: the risk decides (a higher worst level is worse, a lower
+    one better, whatever the tier did); with the risk unchanged, the tier (A best, D worst)."""
+    step = LEVEL_ORDER.get(level_now, 0) - LEVEL_ORDER.get(level_before, 0)
+    if step:
+        return step > 0
+    return (tier_now or "D") > (tier_before or "D")

@@ -3,6 +3,7 @@
 from valuation.choices import RunStatus
 from valuation.models import CustomerValuation, ValuationRun
 
+from . import calculations as calc
 from .choices import LEVEL_ORDER, Level
 from .models import CreditAssessment
 from .selectors import alert_list
@@ -42,7 +43,7 @@ def changed_verdicts(*, user, customers, as_of):
                 "verdict": verdict_for(assessment, tiers_now.get(customer_id)),
                 "tier_before": tiers_before.get(customer_id),
                 "tier_now": tiers_now.get(customer_id),
-                "worse": verdict_worse(
+                "worse": calc.verdict_worse(
                     level_before=before.get(customer_id),
                     level_now=assessment.worst_level,
                     tier_before=tiers_before.get(customer_id),
@@ -54,15 +55,6 @@ def changed_verdicts(*, user, customers, as_of):
         )
     rows.sort(key=lambda r: (not r["worse"], -LEVEL_ORDER.get(r["severity"], 0), r["customer"].name))
     return {"runs": runs, "rows": rows[:SHOWN], "more": len(rows) > SHOWN, "count": len(rows)}
-
-
-def verdict_worse(*, level_before, level_now, tier_before, tier_now) -> bool:
-    """Whether a verdict moved for the worse: the risk decides (a higher worst level is worse, a lower
-    one better, whatever the tier did); with the risk unchanged, the tier (A best, D worst)."""
-    step = LEVEL_ORDER.get(level_now, 0) - LEVEL_ORDER.get(level_before, 0)
-    if step:
-        return step > 0
-    return (tier_now or "D") > (tier_before or "D")
 
 
 def my_alerts(*, user, customers, as_of):

@@ -397,13 +397,13 @@ def sale_check_prepare(*, customer_ids, new_customers: dict | None = None) -> di
     }
 
 
-def sale_check(prepared: dict, *, customer_id: int, amount: Decimal, pending: Decimal = ZERO) -> list[tuple[str, bool]]:
+def sale_check(prepared: dict, *, customer_id: int, amount: Decimal) -> list[tuple[str, bool]]:
     """Before a sale: warn (or, with the setting on, refuse) when it would take the customer over its
     credit limit or the customer is at high credit risk."""
     block = prepared["block"]
     name, limit = prepared["customers"][customer_id]
     problems = []
-    total = prepared["open"].get(customer_id, ZERO) + pending + amount
+    total = prepared["open"].get(customer_id, ZERO) + amount
     if total > limit:
         problems.append(
             (

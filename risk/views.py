@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from custnotes.excel import table_to_workbook, workbook_response
-from custnotes.views import FilteredTableView, ServiceFormView
+from custnotes.views import FilteredTableView, ServiceFormView, notebook_url
 from customers.selectors import industry_get, industry_list
 from valuation.selectors import latest_run
 
@@ -129,12 +129,12 @@ class ProposalDecideView(PermissionRequiredMixin, View):
         decision = request.POST.get("decision")
         if decision not in ("approve", "reject"):
             messages.error(request, _("Choose to approve or to reject the proposal."))
-            return redirect(reverse("customers:detail", args=[proposal.customer_id]) + "#risk")
+            return redirect(notebook_url(proposal.customer_id, "risk"))
         approve = decision == "approve"
         form = ProposalDecisionForm(request.POST)
         if approve and not form.is_valid():
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-            return redirect(reverse("customers:detail", args=[proposal.customer_id]) + "#risk")
+            return redirect(notebook_url(proposal.customer_id, "risk"))
         data = form.cleaned_data if approve else {}
         try:
             services.proposal_decide(
@@ -151,7 +151,7 @@ class ProposalDecideView(PermissionRequiredMixin, View):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Credit policy approved and applied.") if approve else _("Proposal rejected."))
-        return redirect(reverse("customers:detail", args=[proposal.customer_id]) + "#risk")
+        return redirect(notebook_url(proposal.customer_id, "risk"))
 
 
 class IndustryListView(PermissionRequiredMixin, TemplateView):

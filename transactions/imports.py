@@ -20,6 +20,7 @@ from custnotes.importing import (
 )
 from custnotes.money import ZERO, money_sum
 from custnotes.permissions import scope_queryset
+from customers.imports import CUSTOMER_REF
 from customers.models import Customer
 
 from . import calculations, selectors, services
@@ -78,15 +79,7 @@ SALE_COLUMNS = (
     ImportColumn(
         key="sale_id", zh="销售编号", en="Sale ID", kind="text", required=True, max_length=64, example="示例-S001"
     ),
-    ImportColumn(
-        key="customer_ref",
-        zh="客户编号",
-        en="Customer ID",
-        kind="text",
-        required=True,
-        max_length=64,
-        example="示例-C001",
-    ),
+    CUSTOMER_REF,
     ImportColumn(key="date", zh="日期", en="Date", kind="datetime", required=True, example="2024-01-05"),
     ImportColumn(
         key="product",
@@ -160,31 +153,38 @@ def sales_accept(row, ctx) -> None:
         entry[1] = ctx.row_number
 
 
+def _file_exposure(ctx, data) -> tuple[dict, dict, dict]:
+    """What each customer newly owes once the file is in — its new sales and increases, less the
+    receipts (and plus the refunds) the file records — keyed by customer pk, or by the file's ID for a
+    customer the file creates; with those new customers' (name, credit limit) and each key's last
+    sale row. Before the write some customers are still the file's; during it every key is a pk."""
+    file_limits = ctx.data.get("customers", {}).get("new_limits", {})
+    exposure, new_customers, rows = {}, {}, {}
+
+    def key_of(ref):
+        pk = _customer_pk(ctx, data, ref)
+        if pk is None:  # new in this file: its limit is the file's
+            new_customers[ref] = file_limits.get(ref, (ref, ZERO))
+        return ref if pk is None else pk
+
+    for ref, (added, row_number) in data["exposure"].items():
+        key = key_of(ref)
+        exposure[key] = exposure.get(key, ZERO) + added
+        rows[key] = max(rows.get(key, 0), row_number)
+    for ref, received in data.get("receipts", {}).items():
+        key = key_of(ref)
+        if key in exposure:
+            exposure[key] -= received
+    return exposure, new_customers, rows
+
+
 def sales_review(ctx) -> list:
     """The credit check of the file's sales (sale_credit_problems, as for a sale typed on the page),
-    on what each customer newly owes once the file is in: its new sales and increases, less the
-    receipts the file records. [(row, column, message, blocking)], on each customer's last sale row."""
-    data = ctx.data["ledger"]
-    exposure, new_customers, rows = {}, {}, {}
-    file_limits = ctx.data.get("customers", {}).get("new_limits", {})
-    for ref, (added, row_number) in data["exposure"].items():
-        key = _customer_pk(ctx, data, ref)
-        if key is None:  # new in this file: its limit is the file's
-            key = ref
-            new_customers[key] = file_limits.get(ref, (ref, ZERO))
-        exposure[key] = added - data.get("receipts", {}).get(ref, ZERO)
-        rows[key] = row_number
+    on what each customer newly owes once the file is in. [(row, column, message, blocking)], on
+    each customer's last sale row."""
+    exposure, new_customers, rows = _file_exposure(ctx, ctx.data["ledger"])
     found = services.sale_credit_problems(exposure=exposure, new_customers=new_customers)
     return [(rows[key], "amount", message, block) for key, problems in found.items() for message, block in problems]
-
-
-def _receipts_by_customer(ctx, data) -> dict:
-    """{customer pk: the file's new receipts less its refunds}, which the credit check nets."""
-    return {
-        pk: amount
-        for ref, amount in data.get("receipts", {}).items()
-        if (pk := _customer_pk(ctx, data, ref)) is not None
-    }
 
 
 def sales_write(rows, ctx):
@@ -210,11 +210,7 @@ def sales_write(rows, ctx):
         )
     try:
         if not data.get("credit_enforced"):  # once, for the whole file, before its first sale is written
-            receipts = _receipts_by_customer(ctx, data)
-            exposure = {}
-            for ref, (added, _row) in data["exposure"].items():
-                pk = _customer_pk(ctx, data, ref)
-                exposure[pk] = exposure.get(pk, ZERO) + added - receipts.get(pk, ZERO)
+            exposure, _new, _rows = _file_exposure(ctx, data)  # the customers are written: every key a pk
             services.sale_credit_enforce(exposure=exposure, confirmed=True)
             data["credit_enforced"] = True
         result, grown = services.sale_record_many(rows=batch, user=ctx.user, check_credit=False)
@@ -253,15 +249,7 @@ PAYMENT_COLUMNS = (
     ImportColumn(
         key="payment_id", zh="收款编号", en="Payment ID", kind="text", required=True, max_length=64, example="示例-P001"
     ),
-    ImportColumn(
-        key="customer_ref",
-        zh="客户编号",
-        en="Customer ID",
-        kind="text",
-        required=True,
-        max_length=64,
-        example="示例-C001",
-    ),
+    CUSTOMER_REF,
     ImportColumn(key="date", zh="日期", en="Date", kind="datetime", required=True, example="2024-01-10"),
     ImportColumn(key="amount", zh="金额", en="Amount", kind="amount", required=True, example=12000),
     ImportColumn(

@@ -21,6 +21,7 @@ from custnotes.identity import BatchResult, apply_row
 from custnotes.money import ZERO, money_sum, round_money
 from custnotes.permissions import scope_queryset
 from custnotes.registry import prepare_sale_checks, sale_problems
+from customers.choices import CustomerType
 from customers.models import Customer
 from customers.services import customer_type_change
 
@@ -82,13 +83,14 @@ def _create_allocations(payment: Payment, allocations: dict[int, Decimal], items
     )
 
 
-def _refresh_customer_type(customer: Customer, reason: str) -> None:
-    dates = [
-        calculations.local_date(moment)
-        for moment in Sale.objects.filter(customer=customer, is_void=False).values_list("occurred_at", flat=True)
-    ]
-    new_type = calculations.customer_type_for(customer.customer_type, dates, timezone.localdate())
-    customer_type_change(customer=customer, new_type=new_type, reason=reason)
+def _sale_days(sales) -> dict[int, list[datetime.date]]:
+    """Each customer's non-void sale days (local dates), in one streamed query: what the
+    customer-type rule reads."""
+    days: dict[int, list[datetime.date]] = {}
+    rows = sales.filter(is_void=False).values_list("customer_id", "occurred_at")
+    for customer_id, moment in rows.iterator(chunk_size=5000):  # a file may hold millions
+        days.setdefault(customer_id, []).append(calculations.local_date(moment))
+    return days
 
 
 # --- sales --------------------------------------------------------------------------------------
@@ -220,8 +222,9 @@ def sale_record(
         due_date=due_date,
         created_by=user,
     )
-    _apply_credit(customer)
-    _refresh_customer_type(customer, _("sale #%(id)s recorded") % {"id": sale.pk})
+    ledger_refresh(
+        customer_ids=[customer.pk], apply_credit_to=[customer.pk], reason=_("sale #%(id)s recorded") % {"id": sale.pk}
+    )
     return sale
 
 
@@ -354,10 +357,7 @@ def ledger_refresh(*, customer_ids, apply_credit_to=(), reason: str) -> None:
     apply_credit_to = set(apply_credit_to)
     ids = set(customer_ids) | apply_credit_to
     with_credit = selectors.customers_with_credit(customer_ids=apply_credit_to) if apply_credit_to else set()
-    dates: dict[int, list[datetime.date]] = {}
-    sales = Sale.objects.filter(customer_id__in=ids, is_void=False).values_list("customer_id", "occurred_at")
-    for customer_id, moment in sales.iterator(chunk_size=5000):  # streamed: a file may hold millions
-        dates.setdefault(customer_id, []).append(calculations.local_date(moment))
+    dates = _sale_days(Sale.objects.filter(customer_id__in=ids))
     today = timezone.localdate()
     for customer in Customer.objects.select_for_update().filter(pk__in=ids):
         if customer.pk in with_credit:
@@ -531,13 +531,12 @@ def refund_record(
 
 def customer_types_refresh(*, as_of: datetime.date | None = None) -> int:
     """Move every customer whose type the rule now changes (e.g. 12 months after the first sale).
-    Returns how many moved. Reads all sale dates in one query."""
+    Returns how many moved. Reads the sale dates of the customers who can still move, in one query."""
     as_of = as_of or timezone.localdate()
-    dates: dict[int, list[datetime.date]] = {}
-    for customer_id, moment in Sale.objects.filter(is_void=False).values_list("customer_id", "occurred_at"):
-        dates.setdefault(customer_id, []).append(calculations.local_date(moment))
+    moving = [CustomerType.PROSPECT, CustomerType.NEW]  # an existing customer stays existing
+    dates = _sale_days(Sale.objects.filter(customer__customer_type__in=moving))
     moved = 0
-    for customer in Customer.objects.filter(pk__in=dates.keys()).exclude(customer_type="existing"):
+    for customer in Customer.objects.filter(pk__in=dates.keys(), customer_type__in=moving):
         new_type = calculations.customer_type_for(customer.customer_type, dates[customer.pk], as_of)
         if new_type != customer.customer_type:
             with transaction.atomic():

@@ -153,7 +153,7 @@ class SaleDetailView(PermissionRequiredMixin, TemplateView):
                 messages.error(request, " ".join(error.messages))
                 return redirect(self.sale.get_absolute_url())
             messages.success(request, _("Sale deleted."))
-            return redirect(reverse("customers:detail", args=[self.sale.customer_id]) + "#ledger")
+            return redirect(notebook_url(self.sale.customer_id, "ledger"))
         return self.handle_no_permission()
 
 

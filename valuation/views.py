@@ -4,14 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from custnotes.views import FilteredTableView
+from custnotes.views import FilteredTableView, notebook_url
 from customers.selectors import customer_get
 
 from . import selectors, services, tasks
@@ -108,7 +107,7 @@ class RescoreCustomerView(PermissionRequiredMixin, View):
             messages.info(request, _("No scoring today yet: everyone is being scored now."))
         else:
             messages.success(request, _("%(name)s re-scored.") % {"name": customer.name})
-        return redirect(reverse("customers:detail", args=[customer.pk]) + "#value")
+        return redirect(notebook_url(customer.pk, "value"))
 
 
 class HoldoutView(PermissionRequiredMixin, FormView):

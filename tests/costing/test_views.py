@@ -530,6 +530,21 @@ def test_campaign_list_query_count_does_not_grow(client_for, finance_user, team_
     assert count_queries(lambda: client.get(url)) == three
 
 
+def test_campaign_detail_query_count_does_not_grow_with_its_targets(client_for, sales_user, team_east, count_queries):
+    """The scoped figures and each target's revenue: 3 targets cost what 30 cost."""
+    client = client_for(sales_user)
+
+    def page_for(n):
+        targets = [CustomerFactory(team=team_east) for _ in range(n)]
+        for target in targets:
+            record_sale(target, "10.00", -1)
+        existing = campaign(targets, "10.00", day(-3), day(0), name=f"活动{n}", category_name="Events")
+        client.get(existing.get_absolute_url())
+        return count_queries(lambda: client.get(existing.get_absolute_url()))
+
+    assert page_for(30) == page_for(3)
+
+
 def test_notebook_costs_section_query_count_does_not_grow(client_for, sales_user, east_customer, count_queries):
     client = client_for(sales_user)
     url = reverse("customers:detail", args=[east_customer.pk])

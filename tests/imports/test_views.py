@@ -380,3 +380,18 @@ def test_the_command_refuses_cleanly(finance_user, tmp_path):
     assert command(str(book), "--user", "nobody")[2] == "no active user nobody"
     assert command(str(book))[2] == "no superuser to import as: pass --user"
     assert not Customer.objects.exists()
+
+
+def test_a_held_jobs_page_costs_the_same_queries_for_3_warnings_as_for_300(client_for, finance_user, count_queries):
+    client = client_for(finance_user)
+
+    def page(n):
+        warning = ["交易 Sales", 2, "金额 / Amount", "这笔销售将使 X 超出信用额度"]
+        job = ImportJob.objects.create(
+            user=finance_user, original_name="b.xlsx", status=ImportJob.Status.WARNED, warnings=[warning] * n
+        )
+        url = reverse("import-job", args=[job.pk])
+        assert 'value="confirm"' in client.get(url).content.decode()
+        return count_queries(lambda: client.get(url))
+
+    assert page(300) == page(3)

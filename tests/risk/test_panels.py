@@ -6,9 +6,10 @@ import datetime
 import pytest
 
 from customers.models import Customer
+from risk.calculations import verdict_worse
 from risk.choices import Level
 from risk.models import CreditAssessment
-from risk.panels import changed_verdicts, verdict_worse
+from risk.panels import changed_verdicts
 from tests.customers.factories import CustomerFactory
 from tests.transactions.factories import day
 from valuation.choices import RunStatus
