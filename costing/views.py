@@ -63,7 +63,12 @@ class ProfitabilityReportView(PermissionRequiredMixin, ReportPageMixin, Template
         table = ProfitabilityTable(rows, totals=totals)
         if request.GET.get("export") == "xlsx":
             return self.report_export(
-                table, _("Profitability"), f"profitability-{start.isoformat()}-{end.isoformat()}.xlsx"
+                table,
+                _("Profitability"),
+                f"profitability-{start.isoformat()}-{end.isoformat()}.xlsx",
+                filter_forms=[filterset.form],
+                filters=[(_("period"), f"{start.isoformat()} – {end.isoformat()}")],
+                as_of=end,
             )
         return self.report_response(
             table,

@@ -1,9 +1,14 @@
-"""Columns shared by every app's tables."""
+"""Columns shared by every app's tables, and how a table's cells go to Excel (custnotes.excel)."""
 
-from collections.abc import Mapping
+import datetime
+import html
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_tables2 as tables
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeData
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from custnotes.money import format_money
@@ -11,6 +16,8 @@ from custnotes.money import format_money
 
 class MoneyColumn(tables.Column):
     """An amount shown as ¥12,345.60, right-aligned, exported to Excel as a number."""
+
+    export_kind = "money"
 
     def __init__(self, *args, **kwargs):
         attrs = kwargs.pop("attrs", {})
@@ -44,6 +51,8 @@ def format_percent(value) -> str:
 
 class PercentColumn(tables.Column):
     """A ratio (0.1234) shown as 12.3 %, None as —; exported as the ratio with a percent format."""
+
+    export_kind = "ratio"
 
     def __init__(self, *args, **kwargs):
         attrs = kwargs.pop("attrs", {})
@@ -91,3 +100,61 @@ def money_total(table: TotalsTable, bound_column) -> str:
 def percent_total(table: TotalsTable, bound_column) -> str:
     """A footer: the column's total as a percentage."""
     return format_percent(table.total(bound_column.name))
+
+
+# --- export --------------------------------------------------------------------------------------
+
+# The export kind of django-tables2's own columns (those it makes from model fields too). A column
+# of ours says its kind itself (`export_kind`: MoneyColumn, PercentColumn); any other column's
+# cells keep the type of their value. Kinds and their number formats: custnotes.excel.KIND_FORMATS.
+EXPORT_KINDS = (
+    (tables.DateTimeColumn, "datetime"),
+    (tables.DateColumn, "date"),
+    (tables.BooleanColumn, "bool"),
+)
+RAW_KINDS = ("datetime", "date", "bool")  # exported from the record's own value, not the page's text
+
+
+def export_columns(table) -> list:
+    """The bound columns an export has: every column (shown or hidden) not excluded from export."""
+    return [column for column in table.columns.iterall() if not column.column.exclude_from_export]
+
+
+def export_kind(bound_column) -> str | None:
+    """What a column holds, for its Excel type and number format: money, ratio, date, datetime,
+    bool, or None (the cell keeps its value's type)."""
+    column = bound_column.column
+    kind = getattr(column, "export_kind", None)
+    if kind:
+        return kind
+    for column_class, kind in EXPORT_KINDS:
+        if isinstance(column, column_class):
+            return kind
+    return None
+
+
+def export_value(value):
+    """A cell value as a spreadsheet takes it: booleans as yes/no in the active language, HTML as
+    its text, lazy and other objects as their text; numbers, dates and None as they are."""
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, SafeData):
+        return html.unescape(strip_tags(str(value))).strip()
+    if value is None or isinstance(value, str | int | float | Decimal | datetime.date):
+        return value
+    return str(value)  # a lazy translation, a related object
+
+
+def export_row(bound_row, columns: Sequence, kinds: Sequence[str | None]) -> list:
+    """One row's exported values. Cells come from the column's export value (`value_<name>`, the
+    choice label, the text of a link), except dates, times and booleans, which come from the record
+    (django-tables2 would export them as text) unless the table says otherwise with `value_<name>`."""
+    table = bound_row.table
+    values = []
+    for column, kind in zip(columns, kinds, strict=True):
+        if kind in RAW_KINDS and not hasattr(table, f"value_{column.name}"):
+            value = column.accessor.resolve(bound_row.record, quiet=True)
+        else:
+            value = bound_row.get_cell_value(column.name)
+        values.append(export_value(value))
+    return values

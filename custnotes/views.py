@@ -20,6 +20,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from custnotes import selectors
 from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.exports import export_customers, export_job_start
+from custnotes.filters import chosen_filters
 from custnotes.forms import AsOfForm, ImportUploadForm, add_errors
 from custnotes.import_template import template_workbook
 from custnotes.imports_jobs import import_job_confirm, import_job_retry_good_rows, import_job_start
@@ -94,9 +95,13 @@ class ReportPageMixin:
 
     report_per_page = 50
 
-    def report_export(self, table, title, filename: str):
+    def report_export(self, table, title, filename: str, *, filter_forms=(), as_of=None, filters=()):
+        """The report as .xlsx: its title row names the as-of date (today when not given) and the
+        filters chosen on `filter_forms` (the filterset's form, ...) followed by `filters`, more
+        (label, value) pairs the view words itself (a window, say)."""
         table.order_by = self.request.GET.get("sort") or table.order_by
-        return workbook_response(table_to_workbook(table, str(title)), filename)
+        chosen = chosen_filters(*filter_forms) + list(filters)
+        return workbook_response(table_to_workbook(table, str(title), as_of=as_of, filters=chosen), filename)
 
     def report_response(self, table, **context):
         RequestConfig(self.request, paginate={"per_page": self.report_per_page}).configure(table)
@@ -150,12 +155,27 @@ class FilteredTableView(SingleTableMixin, FilterView):
     def get_create_url(self):
         return self.create_url
 
+    def get_export_as_of(self, context):
+        """The day the exported figures are as of: the page's `as_of`, else that of the scoring run
+        the page shows (`run`), else today."""
+        if context.get("as_of"):
+            return context["as_of"]
+        run_as_of = getattr(context.get("run"), "as_of", None)
+        return run_as_of or timezone.localdate()
+
     def render_to_response(self, context, **response_kwargs):
         if self.is_export():
             table = context["table"]
             stamp = timezone.localdate().isoformat()
             name = f"{slugify(self.export_name) or 'export'}-{stamp}.xlsx"
-            return workbook_response(table_to_workbook(table, str(self.title)), name)
+            filterset = context.get("filter")
+            workbook = table_to_workbook(
+                table,
+                str(self.title),
+                as_of=self.get_export_as_of(context),
+                filters=chosen_filters(filterset.form if filterset is not None else None),
+            )
+            return workbook_response(workbook, name)
         return super().render_to_response(context, **response_kwargs)
 
 

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable
 
 from openpyxl import Workbook
 
-from custnotes.excel import SheetWriter, new_workbook
+from custnotes.excel import KIND_FORMATS, SheetWriter, new_workbook
 from custnotes.registry import registry
 from custnotes.summary import summary_headers, summary_rows
 
 SUMMARY_TITLE = "客户汇总 Customer summary"
 BATCH = 500
-FORMATS = {"ratio": "0.0%", "money": "#,##0.00", "days": "0.0", "int": "0"}
+FORMATS = KIND_FORMATS  # by SummaryColumn.kind, the same as every other export
 
 
 def _batches(customers: list, size: int = BATCH) -> Iterable[list]:

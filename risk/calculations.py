@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from customers.choices import Competition, Outlook
+from transactions.calculations import T12M_DAYS
 
 from .choices import LEVEL_ORDER, Level
 
@@ -18,6 +19,11 @@ LATE_MEDIUM = Decimal("0.25")
 UTILISATION_MEDIUM = Decimal("0.8")
 CONCENTRATION_ALERT = Decimal("0.2")
 P_ALIVE_CHURN = 0.5
+# One level per kind of risk, the same on the verdict, the cards, the alerts and the lists: a customer
+# who has probably stopped buying, or who carries more than a fifth of the revenue, is worth a
+# conversation (medium), not a credit stop (high, which only the credit rules and the market give).
+CHURN_LEVEL = "medium"
+CONCENTRATION_LEVEL = "medium"
 
 ACTIONS = {
     Level.HIGH: "stop_credit",  # stop credit, ask for prepayment or a guarantee
@@ -84,19 +90,23 @@ def credit_risk(inputs: CreditInputs) -> CreditAssessmentResult:
 
 
 def market_risk(outlook: str | None, competition: str | None) -> Level:
-    """High for a declining industry or high competition; low for low competition in a growing or
-    stable industry; medium otherwise (and without an industry)."""
+    """High for a declining industry or high competition (DESIGN); otherwise low: a stable or growing
+    industry with ordinary competition is the normal state of business, not a risk. Without an
+    industry nothing is known of the market; the pages say so rather than invent a level."""
     if outlook == Outlook.DECLINING or competition == Competition.HIGH:
         return Level.HIGH
-    if competition == Competition.LOW:
-        return Level.LOW
-    return Level.MEDIUM
+    return Level.LOW
 
 
 def market_risk_with_exposure(level: Level, *, open_total: Decimal, t12m_revenue: Decimal) -> Level:
     """Market risk counts only where there is exposure (open receivables or T12M revenue): a prospect
     with no business carries none, whatever its industry."""
     return level if open_total > 0 or t12m_revenue > 0 else Level.LOW
+
+
+def concentration_with_exposure(share: Decimal | None, *, open_total: Decimal, t12m_revenue: Decimal):
+    """Concentration counts only where there is exposure, like market risk."""
+    return share if open_total > 0 or t12m_revenue > 0 else None
 
 
 def concentration_share(revenue: Decimal, portfolio_revenue: Decimal) -> Decimal | None:
@@ -110,6 +120,22 @@ def is_concentrated(share: Decimal | None) -> bool:
     return share is not None and share > CONCENTRATION_ALERT
 
 
+def concentration_level(share: Decimal | None) -> str:
+    return CONCENTRATION_LEVEL if is_concentrated(share) else Level.LOW
+
+
+def churn_level(at_risk: bool) -> str:
+    return CHURN_LEVEL if at_risk else Level.LOW
+
+
+def overdue_alert_level(days: int | None) -> str | None:
+    """The overdue alert's level is the credit rule's for its oldest bucket: over 90 days high,
+    31–90 days medium."""
+    if days is None:
+        return None
+    return Level.HIGH if days == 90 else Level.MEDIUM
+
+
 @dataclass(frozen=True)
 class ChurnResult:
     at_risk: bool
@@ -119,9 +145,11 @@ class ChurnResult:
 
 def churn_risk(*, p_alive: float | None, purchase_days: Sequence, as_of) -> ChurnResult:
     """Churn risk for a customer who bought before: P(alive) < 0.5; with too little history for the
-    model, no purchase for more than twice the median gap between their purchase days."""
+    model, no purchase for more than twice the median gap between their purchase days. Like market
+    and concentration risk it counts only where there is something at stake: a customer with no
+    purchase in the last 12 months is lost already (the value segment says so), not at risk."""
     days = sorted(d for d in purchase_days if d <= as_of)
-    if not days:
+    if not days or (as_of - days[-1]).days >= T12M_DAYS:
         return ChurnResult(False, "", {})
     if p_alive is not None:
         if p_alive < P_ALIVE_CHURN:
@@ -192,19 +220,20 @@ def worst_risk(
     churn: bool,
     churn_reason: dict,
     concentration: Decimal | None,
-    has_industry: bool = True,
+    market_values: dict | None = None,
 ) -> tuple[str, str, tuple[str, dict] | None]:
     """The worst of the customer's risks: (kind, level, its first reason as (code, values) or None).
-    A market risk without an industry says so: nothing is known of that customer's market."""
+    A market reason carries what makes it specific: the industry's outlook, competition and the
+    money exposed (market_values)."""
     candidates = [
         ("credit", credit_level, tuple(credit_reasons[0]) if credit_reasons else None),
-        ("churn", Level.HIGH if churn else Level.LOW, ("churn", dict(churn_reason)) if churn else None),
+        ("churn", churn_level(churn), ("churn", dict(churn_reason)) if churn else None),
         (
             "concentration",
-            Level.HIGH if is_concentrated(concentration) else Level.LOW,
+            concentration_level(concentration),
             ("concentration", {"share": concentration}) if is_concentrated(concentration) else None,
         ),
-        ("market", market_level, ("market", {"industry": has_industry}) if market_level != Level.LOW else None),
+        ("market", market_level, ("market", dict(market_values or {})) if market_level != Level.LOW else None),
     ]
     best = candidates[0]
     for candidate in candidates[1:]:

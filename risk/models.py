@@ -32,6 +32,9 @@ class CreditAssessment(models.Model):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     action = models.CharField(_("recommended action"), max_length=20)
     market_level = models.CharField(_("market risk"), max_length=8, choices=Level.choices)
+    # What the market level was judged on: the industry's name, outlook and competition then, and
+    # the money exposed (open receivables, T12M revenue), for the reason to name its figures.
+    market_reason = models.JSONField(_("market risk reason"), default=dict, blank=True)
     concentration_share = models.DecimalField(
         _("share of portfolio revenue"), max_digits=7, decimal_places=4, null=True, blank=True
     )
@@ -151,6 +154,9 @@ class CreditProposal(models.Model):
     created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
     level = models.CharField(_("credit risk"), max_length=8, choices=Level.choices)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    Level = Level  # the levels, by name, for templates too (proposal.Level.LOW)
+    # The assessment the level and reasons come from; a pending proposal follows the latest one.
+    as_of = models.DateField(_("assessed as of"), null=True, blank=True)
     current_limit = money_field(_("current credit limit"))
     current_terms_days = models.PositiveSmallIntegerField(_("current payment terms (days)"))
     credit_limit = money_field(_("proposed credit limit"))

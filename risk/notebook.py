@@ -1,6 +1,8 @@
 """The risk section of the notebook: credit level with reasons and action, churn, concentration,
 market risk, open alerts (acknowledge), and a pending credit proposal (Finance decides)."""
 
+from . import calculations
+from .choices import Level
 from .forms import AcknowledgeForm, ProposalDecisionForm
 from .models import CreditPolicy
 from .selectors import alert_list, latest_assessment, pending_proposal
@@ -18,6 +20,8 @@ def risk_context(*, customer, user, as_of, params=None):
         "reasons": reasons_text(assessment.reasons) if assessment else [],
         "action": action_text(assessment.action) if assessment else "",
         "churn": churn_text(assessment.churn_reason) if assessment and assessment.churn_risk else "",
+        # each kind's level as the verdict and the alerts give it: (level, its label)
+        "levels": _levels(assessment) if assessment else {},
         "alerts": [(alert, alert_text(alert)) for alert in alerts],
         "ack_form": AcknowledgeForm() if user.has_perm("risk.change_riskalert") else None,
         "proposal": proposal,
@@ -34,3 +38,13 @@ def risk_context(*, customer, user, as_of, params=None):
         else None,
         "policy": policy,
     }
+
+
+def _levels(assessment) -> dict:
+    levels = {
+        "credit": assessment.level,
+        "market": assessment.market_level,
+        "churn": calculations.churn_level(assessment.churn_risk),
+        "concentration": calculations.concentration_level(assessment.concentration_share),
+    }
+    return {kind: (level, Level(level).label) for kind, level in levels.items()}

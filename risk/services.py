@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from custnotes.money import ZERO, money_sum
 from customers.models import Customer, Industry
 from customers.validators import credit_terms_problems
-from transactions import calculations as ledger
 from transactions import selectors as ledger_selectors
 from valuation.choices import RunStatus
 from valuation.models import CustomerValuation, ValuationRun
@@ -46,13 +45,7 @@ def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> 
         customers = customers.filter(pk__in=customer_ids)
     customers = list(customers)
     ids = [c.pk for c in customers]
-    aging = {
-        row["customer_id"]: row
-        for row in ledger_selectors.receivables_aging(
-            user=None, as_of=as_of, customers=Customer.objects.filter(pk__in=ids)
-        )
-    }
-    history = ledger_selectors.credit_history(as_of=as_of, customer_ids=ids)
+    receivables = ledger_selectors.receivable_figures(customer_ids=ids, as_of=as_of)
     valuations = {v.customer_id: v for v in CustomerValuation.objects.filter(run=run, customer_id__in=ids)}
     portfolio_revenue = CustomerValuation.objects.filter(run=run).aggregate(total=money_sum("current_value"))["total"]
     days: dict[int, list[datetime.date]] = defaultdict(list)
@@ -61,37 +54,47 @@ def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> 
 
     assessments = []
     for customer in customers:
-        row = aging.get(customer.pk, {})
-        figures = history.get(customer.pk, {})
+        figures = receivables[customer.pk]
         inputs = calc.CreditInputs(
-            not_due=row.get("not_due", ZERO),
-            d1_30=row.get("d1_30", ZERO),
-            d31_60=row.get("d31_60", ZERO),
-            d61_90=row.get("d61_90", ZERO),
-            over_90=row.get("over_90", ZERO),
+            not_due=figures.not_due,
+            d1_30=figures.d1_30,
+            d31_60=figures.d31_60,
+            d61_90=figures.d61_90,
+            over_90=figures.over_90,
             credit_limit=customer.credit_limit,
-            late_share=figures.get("late_share"),
-            dso=ledger.dso(row.get("open_total", ZERO), figures.get("credit_sales_90", ZERO)),
+            late_share=figures.late_share,
+            dso=figures.dso,
         )
         credit = calc.credit_risk(inputs)
         industry = customer.industry
         valuation = valuations.get(customer.pk)
+        revenue = valuation.current_value if valuation else ZERO
         market = calc.market_risk_with_exposure(
             calc.market_risk(industry.outlook if industry else None, industry.competition if industry else None),
             open_total=inputs.open_total,
-            t12m_revenue=valuation.current_value if valuation else ZERO,
+            t12m_revenue=revenue,
         )
-        share = calc.concentration_share(valuation.current_value if valuation else ZERO, portfolio_revenue)
+        market_reason = (
+            {
+                "industry": industry.name,
+                "outlook": industry.outlook,
+                "competition": industry.competition,
+                "open": str(inputs.open_total),
+                "revenue": str(revenue),
+            }
+            if industry
+            else {}
+        )
+        share = calc.concentration_with_exposure(
+            calc.concentration_share(revenue, portfolio_revenue), open_total=inputs.open_total, t12m_revenue=revenue
+        )
         churn = calc.churn_risk(
             p_alive=valuation.p_alive if valuation else None,
             purchase_days=days.get(customer.pk, []),
             as_of=as_of,
         )
         worst = calc.worst_level(
-            credit.level,
-            market,
-            Level.HIGH if churn.at_risk else None,
-            Level.HIGH if calc.is_concentrated(share) else None,
+            credit.level, market, calc.churn_level(churn.at_risk), calc.concentration_level(share)
         )
         assessments.append(
             CreditAssessment(
@@ -112,6 +115,7 @@ def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> 
                 reasons=_jsonable(credit.reasons),
                 action=credit.action,
                 market_level=market,
+                market_reason=market_reason,
                 concentration_share=_q(share, "0.0001"),
                 churn_risk=churn.at_risk,
                 churn_reason={"code": churn.reason, **{k: str(v) for k, v in churn.values.items()}},
@@ -161,22 +165,34 @@ def _wanted_alerts(assessment: CreditAssessment) -> dict[str, tuple[str, dict]]:
     inputs = calc.CreditInputs(d31_60=assessment.d31_60, d61_90=assessment.d61_90, over_90=assessment.over_90)
     days = calc.overdue_alert_days(inputs)
     if days:
+        # Each bucket with its own amount, the aging's figures, so the alert never lumps 31–60 days
+        # in with "over 90".
         amount = assessment.d31_60 + assessment.d61_90 + assessment.over_90
         wanted[AlertKind.OVERDUE] = (
-            Level.HIGH if days == 90 else Level.MEDIUM,
-            {"days": days, "amount": str(amount)},
+            calc.overdue_alert_level(days),
+            {
+                "days": days,
+                "amount": str(amount),
+                "over_90": str(assessment.over_90),
+                "d61_90": str(assessment.d61_90),
+                "d31_60": str(assessment.d31_60),
+            },
         )
     if assessment.open_total > assessment.credit_limit:
         wanted[AlertKind.OVER_LIMIT] = (
             Level.HIGH,
             {"open": str(assessment.open_total), "limit": str(assessment.credit_limit)},
         )
-    if assessment.market_level == Level.HIGH and assessment.open_total > 0:
-        wanted[AlertKind.MARKET] = (Level.MEDIUM, {"level": assessment.market_level})
+    # The alerts carry the level the verdict and the cards give the same risk.
+    if assessment.market_level == Level.HIGH:  # high only where there is exposure
+        wanted[AlertKind.MARKET] = (assessment.market_level, dict(assessment.market_reason))
     if calc.is_concentrated(assessment.concentration_share):
-        wanted[AlertKind.CONCENTRATION] = (Level.MEDIUM, {"share": str(assessment.concentration_share)})
+        wanted[AlertKind.CONCENTRATION] = (
+            calc.concentration_level(assessment.concentration_share),
+            {"share": str(assessment.concentration_share)},
+        )
     if assessment.churn_risk:
-        wanted[AlertKind.CHURN] = (Level.MEDIUM, dict(assessment.churn_reason))
+        wanted[AlertKind.CHURN] = (calc.churn_level(True), dict(assessment.churn_reason))
     return wanted
 
 
@@ -226,11 +242,10 @@ def _sync_alerts(assessments, customers, as_of) -> None:
 def _propose(assessments, customers) -> None:
     """A pending proposal for each customer whose recommended action changes its credit policy."""
     by_id = {c.pk: c for c in customers}
-    pending = set(
-        CreditProposal.objects.filter(customer_id__in=by_id.keys(), status=ProposalStatus.PENDING).values_list(
-            "customer_id", flat=True
-        )
-    )
+    pending = {
+        p.customer_id: p
+        for p in CreditProposal.objects.filter(customer_id__in=by_id.keys(), status=ProposalStatus.PENDING)
+    }
     policies = {p.customer_id: p for p in CreditPolicy.objects.filter(customer_id__in=by_id.keys())}
     # What Finance last rejected is not proposed again unchanged.
     rejected = {}
@@ -239,9 +254,14 @@ def _propose(assessments, customers) -> None:
     ).order_by("customer_id", "-decided_at"):
         rejected.setdefault(proposal.customer_id, proposal)
     new = []
+    refreshed = []
     for assessment in assessments:
         customer = by_id[assessment.customer_id]
         if customer.pk in pending:
+            # A waiting proposal cites the latest assessment, so it agrees with the risk section.
+            proposal = pending[customer.pk]
+            proposal.level, proposal.reasons, proposal.as_of = assessment.level, assessment.reasons, assessment.as_of
+            refreshed.append(proposal)
             continue
         proposal = calc.proposal_for(
             assessment.level,
@@ -271,12 +291,14 @@ def _propose(assessments, customers) -> None:
                 customer=customer,
                 level=assessment.level,
                 reasons=assessment.reasons,
+                as_of=assessment.as_of,
                 current_limit=customer.credit_limit,
                 current_terms_days=customer.payment_terms_days,
                 **proposal,
             )
         )
     CreditProposal.objects.bulk_create(new)
+    CreditProposal.objects.bulk_update(refreshed, ["level", "reasons", "as_of"])
 
 
 # --- people act on it -----------------------------------------------------------------------------

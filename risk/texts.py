@@ -54,20 +54,57 @@ def churn_text(reason: dict) -> str:
     return ""
 
 
+OVERDUE_BUCKETS = (
+    ("over_90", lambda: _("%(amount)s over 90 days past due")),
+    ("d61_90", lambda: _("%(amount)s 61–90 days past due")),
+    ("d31_60", lambda: _("%(amount)s 31–60 days past due")),
+)
+
+
+def overdue_text(details: dict) -> str:
+    """Each overdue bucket the alert cites with its own amount, oldest first, as the aging shows them."""
+    parts = [
+        text() % {"amount": format_money(details[key])}
+        for key, text in OVERDUE_BUCKETS
+        if Decimal(str(details.get(key) or 0)) > 0
+    ]
+    if not parts and details.get("amount"):  # alerts stored before the buckets were recorded
+        return _("%(amount)s more than %(days)s days past due") % {
+            "amount": format_money(details.get("amount")),
+            "days": details.get("days"),
+        }
+    return _("; ").join(parts)
+
+
+def market_text(values: dict) -> str:
+    """Why the market risk is high, with the figures: the industry, what makes it risky, and the money
+    exposed to it (what the customer owes, what it bought in the last 12 months)."""
+    if not values.get("industry"):
+        return _("the industry's outlook or competition")
+    causes = []
+    if values.get("outlook") == "declining":
+        causes.append(str(_("declining outlook")))
+    if values.get("competition") == "high":
+        causes.append(str(_("high competition")))
+    return _("%(industry)s (%(causes)s): %(open)s owed, %(revenue)s bought in the last 12 months") % {
+        "industry": values["industry"],
+        "causes": _(", ").join(causes) or _("outlook or competition"),
+        "open": format_money(values.get("open") or 0),
+        "revenue": format_money(values.get("revenue") or 0),
+    }
+
+
 def alert_text(alert) -> str:
     d = alert.details or {}
     if alert.kind == AlertKind.OVERDUE:
-        return _("%(amount)s more than %(days)s days past due") % {
-            "amount": format_money(d.get("amount")),
-            "days": d.get("days"),
-        }
+        return overdue_text(d)
     if alert.kind == AlertKind.OVER_LIMIT:
         return _("%(open)s open, over the credit limit of %(limit)s") % {
             "open": format_money(d.get("open")),
             "limit": format_money(d.get("limit")),
         }
     if alert.kind == AlertKind.MARKET:
-        return _("Open receivables in an industry at high market risk")
+        return market_text(d) if d.get("industry") else _("Open receivables in an industry at high market risk")
     if alert.kind == AlertKind.CONCENTRATION:
         return _("%(share)s of the portfolio's revenue in the last 12 months") % {
             "share": format_percent(Decimal(d.get("share", "0")))
@@ -100,21 +137,13 @@ def verdict_text(*, tier: str | None, kind: str, level: str, reason, action: str
                 "share": format_percent(Decimal(str(values["share"])))
             }
         elif code == "market":
-            if values.get("industry", True):
-                detail = _("the industry's outlook or competition")
-            else:
-                detail = _("no industry recorded, so its market is unknown")
+            detail = market_text(values)
         else:
             detail = reason_text(code, values)
     line = _("%(head)s: %(detail)s") % {"head": head, "detail": detail} if detail else head
     if kind == "credit" or level == Level.LOW:  # kind: the verdict's risk (credit, market, churn)
         line = _("%(verdict)s; %(action)s") % {"verdict": line, "action": action_text(action)}
     return line
-
-
-def _has_industry(assessment) -> bool:
-    customer = getattr(assessment, "customer", None)  # unsaved assessments may have none
-    return customer is None or customer.industry_id is not None
 
 
 def verdict_for(assessment, tier: str | None) -> str:
@@ -130,6 +159,6 @@ def verdict_for(assessment, tier: str | None) -> str:
         churn=assessment.churn_risk,
         churn_reason=assessment.churn_reason,
         concentration=assessment.concentration_share,
-        has_industry=_has_industry(assessment),
+        market_values=assessment.market_reason,
     )
     return verdict_text(tier=tier, kind=kind, level=level, reason=reason, action=assessment.action)

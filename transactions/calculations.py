@@ -193,6 +193,84 @@ def dso(open_receivables: Decimal, credit_sales: Decimal, days: int = DSO_DAYS) 
     return (open_receivables * days / credit_sales).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+# A customer whose first sale is fewer days before D than this has too little history for a DSO.
+COUNTBACK_MIN_DAYS = 30
+
+
+def countback_periods(as_of: datetime.date, earliest: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
+    """The countback's periods, newest first: D's month up to D, then each calendar month before it,
+    back to the month holding `earliest`."""
+    periods = []
+    end = as_of
+    while end >= earliest:
+        start = end.replace(day=1)
+        periods.append((start, end))
+        end = start - datetime.timedelta(days=1)
+    return periods
+
+
+def dso_countback(
+    open_receivables: Decimal,
+    monthly_sales: Mapping[datetime.date, Decimal],
+    as_of: datetime.date,
+    first_sale: datetime.date | None,
+) -> Decimal | None:
+    """A customer's DSO by the countback (exhaustion) method, to 0.1 day: walk back from D month by
+    month (D's month up to D first), subtracting each month's credit sales from the open receivables
+    and adding the month's days, the last month pro rata. monthly_sales: {first day of the month:
+    sales}. None ("—") when the customer is too new (first sale fewer than COUNTBACK_MIN_DAYS days
+    before D) or its sales do not cover what is open."""
+    if first_sale is None or (as_of - first_sale).days < COUNTBACK_MIN_DAYS:
+        return None
+    remaining = open_receivables
+    if remaining <= ZERO:
+        return Decimal("0.0")
+    days = Decimal(0)
+    for start, end in countback_periods(as_of, first_sale):
+        length = Decimal((end - start).days + 1)
+        sales = monthly_sales.get(start, ZERO)
+        if remaining > sales:
+            remaining -= sales
+            days += length
+            continue
+        # The last month pro rata; multiply before dividing, as dso() does.
+        days += length * remaining / sales
+        return days.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return None
+
+
+@dataclass(frozen=True)
+class PaymentTiming:
+    """Amount-weighted average days from sale to full payment and days past the due date (0 when
+    on time), over the invoices fully paid in T12M; None when none was."""
+
+    days_to_pay: Decimal | None
+    days_late: Decimal | None
+    invoices: int
+
+
+def payment_timing(paid: Iterable[tuple[Decimal, "InvoiceHistory"]], as_of: datetime.date) -> PaymentTiming:
+    """paid: (amount, invoice) pairs; the invoices fully paid within the T12M window count."""
+    start = window_start(as_of, T12M_DAYS)
+    weight = to_pay = late = Decimal(0)
+    count = 0
+    for amount, invoice in paid:
+        if invoice.paid_on is None or not start <= invoice.paid_on <= as_of or amount <= ZERO:
+            continue
+        count += 1
+        weight += amount
+        to_pay += amount * max((invoice.paid_on - invoice.occurred_on).days, 0)
+        late += amount * max((invoice.paid_on - invoice.due_date).days, 0)
+    if not count:
+        return PaymentTiming(None, None, 0)
+    tenth = Decimal("0.1")
+    return PaymentTiming(
+        (to_pay / weight).quantize(tenth, rounding=ROUND_HALF_UP),
+        (late / weight).quantize(tenth, rounding=ROUND_HALF_UP),
+        count,
+    )
+
+
 @dataclass(frozen=True)
 class InvoiceHistory:
     """One non-void invoice: when it was due, and when it was fully paid (None if not by D)."""

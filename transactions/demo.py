@@ -1,5 +1,7 @@
-"""Demo ledger: a year and a half of sales and payments for the demo customers, some paid late,
-some still open, a few overdue, so the ledger, the lists and the aging report have something to show."""
+"""Demo ledger: a year and a half of sales and payments for the demo customers. Paying is a habit of
+the customer, as in real books: most pay within their terms, some are slow, a few are in trouble
+(late by months, some invoices never paid), so the ledger, the aging report and the verdicts show
+what a real portfolio shows rather than trouble everywhere."""
 
 import datetime
 import random
@@ -27,8 +29,9 @@ PRODUCTS = [
 
 def purchase_days(rng: random.Random, *, first: int) -> list[int]:
     """Days ago of one customer's sales: the first `first` days ago, then purchases at the
-    customer's own rate (one every 3 to 12 weeks on average) until it drops out, with a dropout
-    chance after each purchase of its own (a quarter on average), at most 14."""
+    customer's own rate (one every 3 to 12 weeks on average). After each purchase a customer may stop for
+    good, with a chance of its own (a quarter on average: what the purchase model should notice).
+    At most 14."""
     gap = rng.gammavariate(2.0, 40.0)
     dropout = rng.betavariate(1.0, 3.0)
     days, t = [first], 0.0
@@ -40,8 +43,27 @@ def purchase_days(rng: random.Random, *, first: int) -> list[int]:
     return days
 
 
+# The customers' paying habits: (share of customers, chance an invoice is paid late, days late,
+# chance it is never paid, chance only half is paid).
+HABITS = (
+    (0.74, 0.04, (1, 10), 0.0, 0.0),  # prompt
+    (0.16, 0.40, (5, 40), 0.0, 0.05),  # slow
+    (0.10, 0.60, (30, 120), 0.15, 0.25),  # in trouble
+)
+
+
+def habit(rng: random.Random):
+    draw = rng.random()
+    for share, *rest in HABITS:
+        if draw < share:
+            return rest
+        draw -= share
+    return HABITS[-1][1:]
+
+
 def load(*, stdout=None):
     rng = random.Random(7)  # noqa: S311 - demo data, not security
+    pay = random.Random(11)  # noqa: S311 - paying habits apart, so the purchase history stays as it was
     finance = get_user_model().objects.filter(username="finance").first()
     methods = list(PaymentMethod.objects.filter(is_active=True))
     now = timezone.now()
@@ -56,6 +78,7 @@ def load(*, stdout=None):
         # real books show it: a typical order size that varies a lot between customers, orders that
         # vary around it.
         typical = rng.gammavariate(2.0, (200000 if big else 12000) / 2.0)
+        late_chance, late_days, unpaid_chance, half_chance = habit(pay)
         for days_ago in purchase_days(rng, first=rng.randint(200, 540)):
             occurred = opening - datetime.timedelta(days=days_ago) + datetime.timedelta(hours=rng.randint(0, 8))
             amount = max(Decimal(str(round(rng.gammavariate(4.0, typical / 4.0), 2))), Decimal("100.00"))
@@ -68,14 +91,16 @@ def load(*, stdout=None):
                 user=finance,
             )
             sales_count += 1
-            behaviour = rng.random()
-            if behaviour < 0.07 and days_ago > 20:
-                continue  # unpaid: open or overdue
-            delay = rng.randint(0, customer.payment_terms_days + (60 if behaviour < 0.35 else 0))
+            if pay.random() < unpaid_chance and days_ago > 20:
+                continue  # never paid: overdue
+            if pay.random() < late_chance:
+                delay = customer.payment_terms_days + pay.randint(*late_days)
+            else:
+                delay = pay.randint(0, customer.payment_terms_days)
             paid_at = occurred + datetime.timedelta(days=delay)
             if paid_at > now:
                 continue
-            part = Decimal("1") if rng.random() < 0.85 else Decimal("0.5")
+            part = Decimal("0.5") if pay.random() < half_chance else Decimal("1")
             services.payment_record(
                 customer=customer,
                 received_at=paid_at,

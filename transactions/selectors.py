@@ -1,10 +1,11 @@
 """Reads of the ledger, scoped to the user's customers, with the figures aggregated in the database."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -144,8 +145,9 @@ def customer_credit(*, customer: Customer) -> Decimal:
 
 
 def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
-    """Everything the notebook's ledger section shows, in three queries whatever the history:
-    the statement with running balance, the open items, the aging, DSO and late share, as of D."""
+    """Everything the notebook's ledger section shows, as of D: the statement with running balance
+    and the open items (the customer's own rows), and the figures — aging, open total, overdue, DSO,
+    late share, days to pay — from receivable_figures, the one source every page reads them from."""
     sales = list(
         Sale.objects.filter(customer=customer, is_void=False)
         .filter(occurred_at__date__lte=as_of)
@@ -156,28 +158,24 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
         .select_related("method")
         .order_by("received_at", "pk")
     )
-    allocations: dict[int, list[tuple[datetime.date, object]]] = {}
-    for sale_id, applied_on, amount in Allocation.objects.filter(
+    paid_by_sale: dict[int, Decimal] = {}
+    for sale_id, amount in Allocation.objects.filter(
         sale__customer=customer, sale__is_void=False, applied_on__lte=as_of
-    ).values_list("sale_id", "applied_on", "amount"):
-        allocations.setdefault(sale_id, []).append((applied_on, amount))
+    ).values_list("sale_id", "amount"):
+        paid_by_sale[sale_id] = paid_by_sale.get(sale_id, ZERO) + amount
 
     entries = []
     open_rows = []
-    histories = []
-    dso_start = calculations.window_start(as_of, calculations.DSO_DAYS)
-    credit_sales = ZERO
     for sale in sales:
         occurred = calculations.local_date(sale.occurred_at)
-        paid = sum((a for _d, a in allocations.get(sale.pk, [])), ZERO)
-        open_amount = sale.amount - paid
+        paid = paid_by_sale.get(sale.pk, ZERO)
         entries.append((occurred, 0, "sale", f"#{sale.pk}", sale.product, sale.amount, ZERO, sale.pk))
-        if open_amount > ZERO:
+        if sale.amount - paid > ZERO:
             open_rows.append(
                 {
                     "sale": sale,
                     "paid": paid,
-                    "open_amount": open_amount,
+                    "open_amount": sale.amount - paid,
                     "days_past_due": calculations.days_past_due(sale.due_date, as_of),
                     "bucket": calculations.aging_bucket(sale.due_date, as_of),
                     "status": calculations.sale_status(
@@ -185,10 +183,6 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
                     ),
                 }
             )
-        if history := calculations.invoice_history(occurred, sale.due_date, sale.amount, allocations.get(sale.pk, [])):
-            histories.append(history)
-        if occurred >= dso_start:
-            credit_sales += sale.amount
     for payment in payments:
         day = calculations.local_date(payment.received_at)
         if payment.kind == PaymentKind.REFUND:
@@ -199,20 +193,22 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
             )
 
     lines = calculations.statement(entries)
-    buckets = calculations.aging(((r["sale"].due_date, r["open_amount"]) for r in open_rows), as_of)
-    open_total = sum(buckets.values(), ZERO)
+    figures = receivable_figures(customer_ids=[customer.pk], as_of=as_of)[customer.pk]
+    buckets = figures.buckets()
     balance = lines[-1].balance if lines else ZERO
     return {
         "lines": lines,
         "open_rows": open_rows,
+        "figures": figures,
         "aging": [(bucket, bucket.label, buckets[bucket]) for bucket in AgingBucket],
-        "open_total": open_total,
-        "overdue_total": open_total - buckets[AgingBucket.NOT_DUE],
+        "open_total": figures.open_total,
+        "overdue_total": figures.overdue,
         "balance": balance,
-        "credit": open_total - balance,
-        "dso": calculations.dso(open_total, credit_sales),
-        "late_share": calculations.late_share(histories, as_of),
-        "fees": sum((p.fee for p in payments), ZERO),
+        "credit": figures.open_total - balance,
+        "dso": figures.dso,
+        "late_share": figures.late_share,
+        "days_to_pay": figures.days_to_pay,
+        "days_late": figures.days_late,
     }
 
 
@@ -238,6 +234,7 @@ def receivables_aging(*, user, as_of: datetime.date, customers: QuerySet[Custome
         .values("customer_id", "customer__name", "customer__team__name", "customer__credit_limit")
         .annotate(
             open_total=money_sum("open_amount"),
+            oldest_open=Min("occurred_at"),
             not_due=bucket(Q(due_date__gte=as_of)),
             d1_30=bucket(Q(due_date__lt=as_of, due_date__gte=cut["d30"])),
             d31_60=bucket(Q(due_date__lt=cut["d30"], due_date__gte=cut["d60"])),
@@ -248,34 +245,128 @@ def receivables_aging(*, user, as_of: datetime.date, customers: QuerySet[Custome
     )
 
 
-def credit_history(*, as_of: datetime.date, customer_ids=None) -> dict[int, dict]:
-    """Per customer: T12M late share and credit sales of the DSO window, from two queries
-    (the T12M window's sales and their allocations up to D)."""
+@dataclass(frozen=True)
+class Receivables:
+    """A customer's receivables figures as of D, each computed once (receivable_figures) for every page,
+    export, alert and verdict that shows it."""
+
+    open_total: Decimal = ZERO
+    not_due: Decimal = ZERO
+    d1_30: Decimal = ZERO
+    d31_60: Decimal = ZERO
+    d61_90: Decimal = ZERO
+    over_90: Decimal = ZERO
+    credit_sales_90: Decimal = ZERO
+    dso: Decimal | None = None  # countback method; None: too little history
+    late_share: Decimal | None = None  # share of the T12M invoices paid late; None: no T12M invoice
+    days_to_pay: Decimal | None = None  # amount-weighted, invoices paid in T12M
+    days_late: Decimal | None = None
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.open_total - self.not_due
+
+    def buckets(self) -> dict[AgingBucket, Decimal]:
+        return {bucket: getattr(self, bucket.value) for bucket in AgingBucket}
+
+
+def receivable_figures(*, customer_ids, as_of: datetime.date) -> dict[int, Receivables]:
+    """Every customer's receivables figures as of D: the aging (one grouped query), the T12M payment
+    history (late share, days to pay and late) and the countback DSO, in five queries whatever the
+    number of customers. Customers with no sales at all get the empty figures."""
+    ids = list(customer_ids)
+    aging = {row["customer_id"]: row for row in receivables_aging(user=None, as_of=as_of, customers=ids)}
+    history = _payment_history(customer_ids=ids, as_of=as_of)
+    first_sales = _first_sales(ids, as_of)
+    dso = _countback_dso(aging=aging, as_of=as_of, first_sales=first_sales)
+    result = {}
+    for customer_id in ids:
+        row = aging.get(customer_id, {})
+        past = history.get(customer_id, {})
+        timing = past.get("timing") or calculations.PaymentTiming(None, None, 0)
+        result[customer_id] = Receivables(
+            **{key: row.get(key, ZERO) for key in AGING_FIGURES},
+            credit_sales_90=past.get("credit_sales_90", ZERO),
+            # nothing open: 0 days, if the customer has history enough to say
+            dso=dso[customer_id]
+            if customer_id in dso
+            else calculations.dso_countback(ZERO, {}, as_of, first_sales.get(customer_id)),
+            late_share=past.get("late_share"),
+            days_to_pay=timing.days_to_pay,
+            days_late=timing.days_late,
+        )
+    return result
+
+
+def _first_sales(ids, as_of) -> dict[int, datetime.date]:
+    rows = (
+        Sale.objects.filter(customer_id__in=ids, is_void=False, occurred_at__date__lte=as_of)
+        .values("customer_id")
+        .annotate(first=Min("occurred_at"))
+        .order_by()
+        .values_list("customer_id", "first")
+    )
+    return {customer_id: calculations.local_date(first) for customer_id, first in rows}
+
+
+def _countback_dso(*, aging: dict, as_of: datetime.date, first_sales: dict) -> dict[int, Decimal | None]:
+    """The countback DSO of the customers with money open, from their sales by month back to their
+    oldest open sale's month (the walk always ends there: those months' sales hold what is open)."""
+    owing = [cid for cid, row in aging.items() if row["open_total"] > 0]
+    if not owing:
+        return {}
+    earliest = min(calculations.local_date(aging[cid]["oldest_open"]) for cid in owing).replace(day=1)
+    monthly: dict[int, dict[datetime.date, Decimal]] = {}
+    for row in (
+        Sale.objects.filter(
+            customer_id__in=owing, is_void=False, occurred_at__date__gte=earliest, occurred_at__date__lte=as_of
+        )
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("customer_id", "month")
+        .annotate(total=money_sum("amount"))
+        .order_by()
+    ):
+        month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
+        monthly.setdefault(row["customer_id"], {})[month] = row["total"]
+    return {
+        cid: calculations.dso_countback(aging[cid]["open_total"], monthly.get(cid, {}), as_of, first_sales.get(cid))
+        for cid in owing
+    }
+
+
+def _payment_history(*, customer_ids, as_of: datetime.date) -> dict[int, dict]:
+    """Per customer: T12M late share, credit sales of the DSO window and the payment timing of the
+    invoices paid in T12M, from two queries (those sales, and their allocations up to D)."""
     t12m_start = calculations.window_start(as_of, calculations.T12M_DAYS)
     dso_start = calculations.window_start(as_of, calculations.DSO_DAYS)
-    sales = Sale.objects.filter(is_void=False, occurred_at__date__gte=t12m_start, occurred_at__date__lte=as_of)
-    if customer_ids is not None:
-        sales = sales.filter(customer_id__in=customer_ids)
+    paid_in_window = Allocation.objects.filter(applied_on__gte=t12m_start, applied_on__lte=as_of).values("sale_id")
+    sales = Sale.objects.filter(customer_id__in=customer_ids, is_void=False, occurred_at__date__lte=as_of).filter(
+        Q(occurred_at__date__gte=t12m_start) | Q(pk__in=paid_in_window)
+    )
     rows = list(sales.values_list("pk", "customer_id", "occurred_at", "due_date", "amount"))
     applied: dict[int, list] = {}
-    for sale_id, applied_on, amount in Allocation.objects.filter(sale__in=sales, applied_on__lte=as_of).values_list(
-        "sale_id", "applied_on", "amount"
-    ):
+    for sale_id, applied_on, amount in Allocation.objects.filter(
+        sale_id__in=[r[0] for r in rows], applied_on__lte=as_of
+    ).values_list("sale_id", "applied_on", "amount"):
         applied.setdefault(sale_id, []).append((applied_on, amount))
     histories: dict[int, list] = {}
+    paid: dict[int, list] = {}
     credit_sales: dict[int, Decimal] = {}
     for sale_id, customer_id, occurred_at, due_date, amount in rows:
         occurred = calculations.local_date(occurred_at)
-        if history := calculations.invoice_history(occurred, due_date, amount, applied.get(sale_id, [])):
-            histories.setdefault(customer_id, []).append(history)
+        invoice = calculations.invoice_history(occurred, due_date, amount, applied.get(sale_id, []))
+        if invoice is not None:
+            histories.setdefault(customer_id, []).append(invoice)
+            paid.setdefault(customer_id, []).append((amount, invoice))
         if occurred >= dso_start:
             credit_sales[customer_id] = credit_sales.get(customer_id, ZERO) + amount
     return {
         customer_id: {
-            "late_share": calculations.late_share(invoices, as_of),
+            "late_share": calculations.late_share(histories.get(customer_id, []), as_of),
             "credit_sales_90": credit_sales.get(customer_id, ZERO),
+            "timing": calculations.payment_timing(paid.get(customer_id, []), as_of),
         }
-        for customer_id, invoices in histories.items()
+        for customer_id in {r[1] for r in rows}
     }
 
 

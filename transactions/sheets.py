@@ -7,7 +7,6 @@ from openpyxl import Workbook
 
 from custnotes.excel import SheetWriter, new_workbook
 from custnotes.identity import exported_id
-from custnotes.money import ZERO
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 from customers.models import Customer
 
@@ -24,6 +23,9 @@ COLUMNS = (
     SummaryColumn(key="d61_90", header_zh="逾期61-90天", header_en="61-90 days", order=34, kind="money"),
     SummaryColumn(key="over_90", header_zh="逾期90天以上", header_en="Over 90 days", order=35, kind="money"),
     SummaryColumn(key="dso", header_zh="应收账款周转天数", header_en="DSO", order=36, kind="days"),
+    SummaryColumn(key="late_share", header_zh="近12个月逾期付款比例", header_en="Paid late (T12M)", order=38, kind="ratio"),
+    SummaryColumn(key="days_to_pay", header_zh="平均付款天数", header_en="Average days to pay", order=39, kind="days"),
+    SummaryColumn(key="days_late", header_zh="平均逾期天数", header_en="Average days late", order=40, kind="days"),
     SummaryColumn(key="overdue", header_zh="逾期金额", header_en="Overdue", order=37, kind="money", export=False),
 )
 
@@ -40,22 +42,17 @@ def summary(*, customers, as_of):
         .order_by()
         .values_list("customer_id", "n")
     )
-    aging = {
-        row["customer_id"]: row
-        for row in selectors.receivables_aging(user=None, as_of=as_of, customers=Customer.objects.filter(pk__in=ids))
-    }
-    history = selectors.credit_history(as_of=as_of, customer_ids=ids)
     result = {}
-    for customer_id in ids:
-        row = aging.get(customer_id, {})
-        values = {key: row.get(key, ZERO) for key in selectors.AGING_FIGURES}
+    for customer_id, figures in selectors.receivable_figures(customer_ids=ids, as_of=as_of).items():
+        values = {key: getattr(figures, key) for key in FIGURES}
         values["t12m_purchases"] = counts.get(customer_id, 0)
-        values["overdue"] = values["open_total"] - values["not_due"]
-        values["dso"] = calculations.dso(
-            values["open_total"], history.get(customer_id, {}).get("credit_sales_90", ZERO)
-        )
+        values["overdue"] = figures.overdue
         result[customer_id] = values
     return result
+
+
+# The summary's receivables columns, named as selectors.Receivables names them.
+FIGURES = (*selectors.AGING_FIGURES, "dso", "late_share", "days_to_pay", "days_late")
 
 
 SALES_HEADERS = (

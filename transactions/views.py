@@ -81,7 +81,13 @@ class AgingReportView(PermissionRequiredMixin, ReportPageMixin, TemplateView):
         rows, totals = selectors.aging_report(user=request.user, as_of=as_of, customers=filterset.qs)
         table = AgingTable(rows, totals=totals)
         if request.GET.get("export") == "xlsx":
-            return self.report_export(table, _("Receivables aging"), f"aging-{as_of.isoformat()}.xlsx")
+            return self.report_export(
+                table,
+                _("Receivables aging"),
+                f"aging-{as_of.isoformat()}.xlsx",
+                filter_forms=[filterset.form],
+                as_of=as_of,
+            )
         return self.report_response(
             table, filter=filterset, as_of_form=as_of_form, as_of=as_of, totals=totals, title=_("Receivables aging")
         )

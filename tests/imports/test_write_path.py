@@ -190,7 +190,8 @@ def test_a_free_sample_is_a_sale_of_zero(east_customer, finance_user, tmp_path):
     assert calculations.sale_status(amount=zero.amount, paid=D("0"), due_date=zero.due_date, as_of=today) == (
         SaleStatus.PAID
     )
-    assert selectors.credit_history(as_of=today, customer_ids=[east_customer.pk]) == {}
+    figures = selectors.receivable_figures(customer_ids=[east_customer.pk], as_of=today)[east_customer.pk]
+    assert (figures.late_share, figures.days_to_pay, figures.days_late) == (None, None, None)
 
 
 def test_no_sheet_reaches_a_record_outside_the_users_scope(

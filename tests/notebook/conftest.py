@@ -12,21 +12,25 @@ Alpha (East, industry "低竞争" stable / low competition):
   costs  Advertising 120.00 (-30 d), Repairs 80.50 (-15 d)
   T12M revenue 1,800.00, gross margin 900.00, contribution 900 − 2.90 − 120 − 80.50 = 696.60
   open 1,400.00 = not due 300.00 + 1–30 500.00 + > 90 600.00
-  DSO = 1,400 × 90 / (500 + 300) = 157.5
+  DSO by the countback: from today back month by month, the 300.00 and 500.00 sales are used up
+  whole, then 600.00 of the 1,000.00 sale's month, pro rata (countback_by_hand: the month lengths
+  depend on the calendar); paid late 2 of 3 T12M invoices (66.7 %); no invoice fully paid in T12M,
+  so no days to pay or late ("—")
 Beta (East, no industry):
   sales  -100 d 2,000.00 (cogs 1,500.00, due -70: 61–90 days past due), -3 d 250.00 (no cogs)
   costs  Support 40.00 (-7 d)
   T12M revenue 2,250.00, gross margin 750.00, contribution 710.00
-  open 2,250.00 = not due 250.00 + 61–90 2,000.00; DSO = 2,250 × 90 / 250 = 810.0
+  open 2,250.00 = not due 250.00 + 61–90 2,000.00; DSO by the countback, the whole 250.00 and
+  2,000.00 used up: the days back to the start of the -100 d sale's month; late 1 of 2 (50.0 %)
 "=1+1" (East, a name a spreadsheet would take for a formula):
   sale -400 d "+扩容套餐" 700.00 (cogs 300.00), paid -380 d in cash (reference "-ref-1")
   cost Travel 10.00 (-2 d) with the note "@上门"
-  T12M revenue 0, contribution −10.00, nothing open, no DSO (no credit sales in 90 days)
+  T12M revenue 0, contribution −10.00, nothing open: DSO 0 days; no T12M invoice, so no late share
 
 Risk and value, by hand: portfolio T12M revenue 4,050.00, so Alpha holds 44.4 % and Beta 55.6 %
-(both > 20 %: concentration high). Alpha: credit high (600.00 > 90 days; also 2 of 3 T12M invoices
-late) ties with concentration high and credit wins. Beta: credit medium (2,000.00 61–90 days), so
-concentration high is the worst. "=1+1": credit low; nothing open and no T12M revenue, so no market
+(both > 20 %: concentration, which is medium). Alpha: credit high (600.00 > 90 days; also 2 of 3 T12M
+invoices late) is the worst. Beta: credit medium (2,000.00 61–90 days) ties with concentration medium
+and credit wins. "=1+1": credit low; nothing open and no T12M revenue, so no market
 risk counts (no exposure), whatever its industry: low.
 Too few buyers to fit the purchase model: P(alive), predicted and potential value are empty, so the
 tier is by T12M revenue: Beta 2,250 (nobody above: A), Alpha 1,800 (1 of 3 above: C), "=1+1" 0
@@ -34,6 +38,7 @@ tier is by T12M revenue: Beta 2,250 (nobody above: A), Alpha 1,800 (1 of 3 above
 F 3 vs 1: Alpha at risk (R ≤ 2, F ≥ 3), Beta hibernating; "=1+1" bought before the window: lost.
 """
 
+import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -117,7 +122,10 @@ EXPECTED = {
         "d61_90": D("0.00"),
         "over_90": D("600.00"),
         "overdue": D("1100.00"),
-        "dso": D("157.5"),
+        "dso": "countback",  # countback_by_hand
+        "late_share": D("0.6667"),
+        "days_to_pay": None,
+        "days_late": None,
         "credit_risk": "高",
         "p_alive": None,
         "predicted_value": None,
@@ -146,15 +154,18 @@ EXPECTED = {
         "d61_90": D("2000.00"),
         "over_90": D("0.00"),
         "overdue": D("2000.00"),
-        "dso": D("810.0"),
+        "dso": "countback",
+        "late_share": D("0.5000"),
+        "days_to_pay": None,
+        "days_late": None,
         "credit_risk": "中",
         "p_alive": None,
         "predicted_value": None,
         "potential_value": None,
         "tier": "A",
         "segment": "休眠客户",
-        "verdict": "A · 集中度风险 高：占近12个月总收入的 55.6 %",
-        "worst_level": "high",
+        "verdict": "A · 信用风险 中：¥2,000.00 逾期 31–90 天；缩短账期。",
+        "worst_level": "medium",
     },
     "formula": {
         "name": "=1+1",
@@ -175,7 +186,10 @@ EXPECTED = {
         "d61_90": D("0.00"),
         "over_90": D("0.00"),
         "overdue": D("0.00"),
-        "dso": None,
+        "dso": D("0.0"),
+        "late_share": None,
+        "days_to_pay": None,
+        "days_late": None,
         "credit_risk": "低",
         "p_alive": None,
         "predicted_value": None,
@@ -187,7 +201,7 @@ EXPECTED = {
     },
 }
 
-# The 26 columns of the 客户汇总 sheet (English part of each bilingual header), in order.
+# The 29 columns of the 客户汇总 sheet (English part of each bilingual header), in order.
 SUMMARY_COLUMNS_EN = [  # in template order: each section's columns, the sections as they follow each other
     "Customer ID",
     "Name",
@@ -202,6 +216,9 @@ SUMMARY_COLUMNS_EN = [  # in template order: each section's columns, the section
     "61-90 days",
     "Over 90 days",
     "DSO",
+    "Paid late (T12M)",
+    "Average days to pay",
+    "Average days late",
     "T12M revenue",
     "T12M gross margin",
     "T12M payment fees",
@@ -218,8 +235,38 @@ SUMMARY_COLUMNS_EN = [  # in template order: each section's columns, the section
 ]
 
 
+# Each customer's sales (days before the as-of date, amount) and what is open, for the countback.
+COUNTBACK = {
+    "alpha": ([(-200, D("1000.00")), (-50, D("500.00")), (-10, D("300.00"))], D("1400.00")),
+    "beta": ([(-100, D("2000.00")), (-3, D("250.00"))], D("2250.00")),
+}
+
+
+def countback_by_hand(sales, open_total, as_of) -> Decimal:
+    """The countback as a clerk does it on paper: take the months from today backwards (this month up
+    to today first), and while what is open is more than the month's sales, subtract them and count
+    the month's days; in the month that covers the rest, count its days pro rata."""
+    remaining, days = open_total, D(0)
+    year, month, length = as_of.year, as_of.month, as_of.day
+    while True:
+        month_sales = sum(
+            (a for offset, a in sales if (d := as_of + datetime.timedelta(days=offset)).year == year and d.month == month),
+            D(0),
+        )
+        if remaining > month_sales:
+            remaining -= month_sales
+            days += length
+        else:
+            return (days + D(length) * remaining / month_sales).quantize(D("0.1"), rounding="ROUND_HALF_UP")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        length = calendar.monthrange(year, month)[1]
+
+
 def expected_row(portfolio, name) -> dict:
     """The hand-worked row with the customer's id (ids differ between runs)."""
     customer = getattr(portfolio, name)
+    row = dict(EXPECTED[name])
+    if row["dso"] == "countback":
+        row["dso"] = countback_by_hand(*COUNTBACK[name], portfolio.as_of)
     # A customer without an import ID is named in workbooks by this database's own ID for it.
-    return {"customer_id": exported_id(customer.external_id, customer.pk), **EXPECTED[name]}
+    return {"customer_id": exported_id(customer.external_id, customer.pk), **row}

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from custnotes.identity import own_pk
 from custnotes.workbook import SUMMARY_TITLE
 
-from .conftest import SUMMARY_COLUMNS_EN
+from .conftest import EXPECTED, SUMMARY_COLUMNS_EN
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_customer_filters_to_one_row(portfolio, tmp_path):
     rows = rows_of(book[SUMMARY_TITLE])
     assert [r["Name"] for r in rows] == ["Beta"]
     assert rows[0]["T12M revenue"] == 2250
-    assert rows[0]["Verdict"] == "A · 集中度风险 高：占近12个月总收入的 55.6 %"
+    assert rows[0]["Verdict"] == EXPECTED["beta"]["verdict"]
     assert {own_pk(r["Customer ID"]) for r in rows_of(book["交易 Sales"])} == {portfolio.beta.pk}
     assert {own_pk(r["Customer ID"]) for r in rows_of(book["成本 Costs"])} == {portfolio.beta.pk}
 

@@ -14,7 +14,7 @@ from custnotes.identity import exported_id, own_pk
 from custnotes.registry import registry
 from custnotes.summary import summary_headers, summary_rows
 
-from .conftest import EXPECTED, SUMMARY_COLUMNS_EN, expected_row
+from .conftest import EXPECTED, SUMMARY_COLUMNS_EN, countback_by_hand, expected_row
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +45,13 @@ def test_summary_rows_keep_the_customers_order(portfolio):
     ]
 
 
-def test_summary_headers_are_bilingual_and_the_26_columns():
+def test_summary_headers_are_bilingual_and_the_29_columns():
     headers = summary_headers()
     assert [h.split(" / ")[1] for h in headers] == SUMMARY_COLUMNS_EN
     assert headers[0] == "客户编号 / Customer ID"
     assert headers[-1] == "判断 / Verdict"
     # the page-only columns are not exported
-    assert len(registry.summary_columns()) == 28
+    assert len(registry.summary_columns()) == 31
     assert {c.key for c in registry.summary_columns()} - {
         c.key for c in registry.summary_columns(exported_only=True)
     } == {"overdue", "worst_level"}
@@ -76,7 +76,8 @@ def test_summary_as_of_a_past_date(portfolio):
         "d61_90": D("0.00"),
         "over_90": D("1000.00"),
     }
-    assert row["dso"] == D("270.0")  # 1,500 × 90 / 500
+    # the countback from that day: the 500.00 sale's month, then back to the 1,000.00 one's, all open
+    assert row["dso"] == countback_by_hand([(-180, D("1000.00")), (-30, D("500.00"))], D("1500.00"), as_of)
     # no scoring run on or before that date
     assert row["tier"] is None
     assert row["verdict"] is None

@@ -65,23 +65,23 @@ CASES = {
     "churn": (
         {"churn": True, "churn_reason": {"code": "p_alive", "p_alive": 0.2}},
         "standard_terms",
-        ("churn", "high"),
-        "churn risk high: Probably no longer buying: P(alive) 20.0 %",
-        "流失风险 高：可能已不再购买：活跃概率 20.0 %",
+        ("churn", "medium"),
+        "churn risk medium: Probably no longer buying: P(alive) 20.0 %",
+        "流失风险 中：可能已不再购买：活跃概率 20.0 %",
     ),
     "churn by gap": (
         {"churn": True, "churn_reason": {"code": "gap", "days": 200, "median_gap": 30}},
         "standard_terms",
-        ("churn", "high"),
-        "churn risk high: No purchase for 200 days, more than twice the usual 30",
-        "流失风险 高：已 200 天未购买，超过通常间隔 30 天的两倍",
+        ("churn", "medium"),
+        "churn risk medium: No purchase for 200 days, more than twice the usual 30",
+        "流失风险 中：已 200 天未购买，超过通常间隔 30 天的两倍",
     ),
     "concentration": (
         {"concentration": D("0.3125")},
         "standard_terms",
-        ("concentration", "high"),
-        "concentration risk high: 31.3 % of the portfolio's revenue in the last 12 months",
-        "集中度风险 高：占近12个月总收入的 31.3 %",
+        ("concentration", "medium"),
+        "concentration risk medium: 31.3 % of the portfolio's revenue in the last 12 months",
+        "集中度风险 中：占近12个月总收入的 31.3 %",
     ),
     "market high": (
         {"market_level": "high"},
@@ -89,6 +89,23 @@ CASES = {
         ("market", "high"),
         "market risk high: the industry's outlook or competition",
         "市场风险 高：行业前景或竞争程度",
+    ),
+    "market high with its figures": (
+        {
+            "market_level": "high",
+            "market_values": {
+                "industry": "建筑",
+                "outlook": "declining",
+                "competition": "high",
+                "open": "27134.81",
+                "revenue": "127112.89",
+            },
+        },
+        "standard_terms",
+        ("market", "high"),
+        "market risk high: 建筑 (declining outlook, high competition): ¥27,134.81 owed, "
+        "¥127,112.89 bought in the last 12 months",
+        "市场风险 高：建筑（行业前景下行，竞争激烈）：欠款 ¥27,134.81，近12个月采购 ¥127,112.89",
     ),
     "market medium": (
         {"market_level": "medium"},
@@ -184,17 +201,25 @@ def test_credit_wins_ties():
 def test_a_higher_level_beats_credit():
     assert worst(credit_level="medium", market_level="high")[:2] == ("market", "high")
     assert worst(credit_level="low", market_level="medium")[:2] == ("market", "medium")
-    assert worst(credit_level="medium", concentration=D("0.21"))[:2] == ("concentration", "high")
-    assert worst(credit_level="medium", churn=True, churn_reason={"code": "gap"})[:2] == ("churn", "high")
+    assert worst(credit_level="low", concentration=D("0.21"))[:2] == ("concentration", "medium")
+    assert worst(credit_level="low", churn=True, churn_reason={"code": "gap"})[:2] == ("churn", "medium")
+    # churn and concentration are medium: they never outrank a credit or market risk that is high
+    assert worst(credit_level="high", churn=True, churn_reason={"code": "gap"})[:2] == ("credit", "high")
+    assert worst(market_level="high", concentration=D("0.5"))[:2] == ("market", "high")
 
 
 def test_after_credit_the_order_is_churn_concentration_market():
     churn = {"churn": True, "churn_reason": {"code": "p_alive", "p_alive": 0.3}}
-    assert worst(**churn, concentration=D("0.5"), market_level="high")[0] == "churn"
-    assert worst(concentration=D("0.5"), market_level="high")[0] == "concentration"
+    assert worst(**churn, concentration=D("0.5"), market_level="medium")[0] == "churn"
+    assert worst(concentration=D("0.5"), market_level="medium")[0] == "concentration"
+    assert worst(credit_level="medium", **churn)[0] == "credit"
 
 
-def test_concentration_is_high_only_above_20_percent():
+def test_concentration_is_medium_only_above_20_percent():
     assert worst(concentration=D("0.2000")) == ("credit", "low", None)
-    assert worst(concentration=D("0.2001")) == ("concentration", "high", ("concentration", {"share": D("0.2001")}))
+    assert worst(concentration=D("0.2001")) == (
+        "concentration",
+        "medium",
+        ("concentration", {"share": D("0.2001")}),
+    )
     assert worst(concentration=None) == ("credit", "low", None)

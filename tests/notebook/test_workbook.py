@@ -1,4 +1,4 @@
-"""The notebook workbook: sheets, the 26 summary columns, cell types and formats, formula escaping,
+"""The notebook workbook: sheets, the 29 summary columns, cell types and formats, formula escaping,
 the download view (scope, bad dates) and the background export for large portfolios."""
 
 import datetime
@@ -16,7 +16,7 @@ from custnotes.identity import exported_id, own_pk
 from custnotes.models import ExportJob
 from custnotes.workbook import SUMMARY_TITLE, write_workbook
 
-from .conftest import SUMMARY_COLUMNS_EN
+from .conftest import SUMMARY_COLUMNS_EN, expected_row
 
 pytestmark = pytest.mark.django_db
 
@@ -76,9 +76,9 @@ def test_the_sheets_and_their_order(book):
     assert book.sheetnames == SHEETS
 
 
-def test_the_summary_sheet_has_exactly_the_26_columns(book):
+def test_the_summary_sheet_has_exactly_the_29_columns(book):
     headers = [c.value for c in book[SUMMARY_TITLE][1]]
-    assert len(headers) == 26
+    assert len(headers) == 29
     assert [h.split(" / ")[1] for h in headers] == SUMMARY_COLUMNS_EN
     assert all(" / " in h and h.split(" / ")[0] for h in headers)  # 中文 / English
 
@@ -106,7 +106,10 @@ def test_the_summary_sheet_figures(book, portfolio):
         "31-60 days": 0,
         "61-90 days": 0,
         "Over 90 days": 600,
-        "DSO": 157.5,
+        "DSO": float(expected_row(portfolio, "alpha")["dso"]),
+        "Paid late (T12M)": 0.6667,
+        "Average days to pay": None,
+        "Average days late": None,
         "Credit risk": "高",
         "P(alive)": None,
         "Predicted 12-month value": None,
@@ -115,10 +118,12 @@ def test_the_summary_sheet_figures(book, portfolio):
         "Segment": "流失风险",
         "Verdict": "C · 信用风险 高：¥600.00 逾期超过 90 天；停止赊销；要求预付款或担保。",
     }
-    assert rows["Beta"]["DSO"].value == 810
+    assert rows["Beta"]["DSO"].value == float(expected_row(portfolio, "beta")["dso"])
+    assert rows["Beta"]["Paid late (T12M)"].number_format == "0.0%"
     assert rows["Beta"]["61-90 days"].value == 2000
     assert rows["=1+1"]["T12M contribution profit"].value == -10
-    assert rows["=1+1"]["DSO"].value is None
+    assert rows["=1+1"]["DSO"].value == 0  # nothing open: no days outstanding
+    assert rows["=1+1"]["Paid late (T12M)"].value is None
 
 
 def test_numbers_are_numbers_and_money_has_two_decimals(book):
@@ -167,7 +172,7 @@ def test_every_sheet_freezes_the_header_row_and_sizes_its_columns(book):
             assert ws.column_dimensions[letter].width >= 10, (ws.title, letter)
         assert all(cell.font.b for cell in ws[1]), ws.title
     summary = book[SUMMARY_TITLE]
-    assert summary.column_dimensions["Z"].width == 60  # the verdict
+    assert summary.column_dimensions["AC"].width == 60  # the verdict
     assert summary.column_dimensions["B"].width == 24  # the name
 
 

@@ -131,15 +131,15 @@ def test_credit_inputs_open_total_and_utilisation():
     ("outlook", "competition", "level"),
     [
         ("growing", "low", Level.LOW),
-        ("growing", "medium", Level.MEDIUM),
+        ("growing", "medium", Level.LOW),
         ("growing", "high", Level.HIGH),
         ("stable", "low", Level.LOW),
-        ("stable", "medium", Level.MEDIUM),
+        ("stable", "medium", Level.LOW),
         ("stable", "high", Level.HIGH),
         ("declining", "low", Level.HIGH),
         ("declining", "medium", Level.HIGH),
         ("declining", "high", Level.HIGH),
-        (None, None, Level.MEDIUM),  # no industry
+        (None, None, Level.LOW),  # no industry: unknown, not a level (the card says so)
     ],
 )
 def test_market_risk_by_outlook_and_competition(outlook, competition, level):

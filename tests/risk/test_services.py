@@ -5,11 +5,13 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from custnotes.registry import sale_problems
 from risk import services
 from risk.choices import AlertKind, Level, ProposalStatus
 from risk.models import CreditAssessment, CreditPolicy, CreditProposal, IndustryChange, IndustryRisk, RiskAlert
+from risk.texts import alert_text
 from tests.risk.factories import CustomerFactory, IndustryFactory, day, record_payment, record_sale, score
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +190,15 @@ def test_market_level_and_industry_risk_rows():
     e = CustomerFactory()
     record_sale(e, "50.00", -10)
     score()
-    assert assessment(e).market_level == Level.MEDIUM  # no industry, and exposure: its market is unknown
+    # no industry: nothing is known of its market, and no level is invented (the card says so)
+    assert (assessment(e).market_level, assessment(e).market_reason) == (Level.LOW, {})
+    assert assessment(a).market_reason == {
+        "industry": "测试衰退",
+        "outlook": "declining",
+        "competition": "low",
+        "open": "300.00",
+        "revenue": "300.00",
+    }
     rows = {r.industry_id: r for r in IndustryRisk.objects.filter(as_of=day(0))}
     assert (rows[declining.pk].level, rows[declining.pk].customers, rows[declining.pk].t12m_revenue) == (
         Level.HIGH,
@@ -229,7 +239,10 @@ def test_scoring_opens_the_alerts_the_ledger_calls_for(alert_ledger, sales_user,
         (b.pk, AlertKind.CONCENTRATION),
     }
     overdue = alerts[(a.pk, AlertKind.OVERDUE)]
-    assert (overdue.level, overdue.details) == (Level.HIGH, {"days": 90, "amount": "500.00"})
+    assert (overdue.level, overdue.details) == (
+        Level.HIGH,
+        {"days": 90, "amount": "500.00", "over_90": "500.00", "d61_90": "0.00", "d31_60": "0.00"},
+    )
     assert overdue.assigned_to == sales_user
     assert overdue.opened_as_of == overdue.last_seen_as_of == day(0)
     over = alerts[(b.pk, AlertKind.OVER_LIMIT)]
@@ -280,7 +293,7 @@ def test_rescoring_keeps_one_alert_per_cause_resolves_and_keeps_acknowledgements
     again = RiskAlert.objects.get(customer=a, kind=AlertKind.OVERDUE, resolved_at__isnull=True)
     assert again.pk != overdue.pk
     assert again.acknowledged_at is None
-    assert again.details == {"days": 90, "amount": "80.00"}
+    assert again.details == {"days": 90, "amount": "80.00", "over_90": "80.00", "d61_90": "0.00", "d31_60": "0.00"}
 
 
 def test_acknowledging_needs_a_note(alert_ledger, manager_user):
@@ -302,9 +315,20 @@ def test_overdue_alert_level_follows_the_oldest_money():
     alerts = open_alerts(kind=AlertKind.OVERDUE)
     assert (alerts[(c60.pk, AlertKind.OVERDUE)].level, alerts[(c60.pk, AlertKind.OVERDUE)].details) == (
         Level.MEDIUM,
-        {"days": 60, "amount": "300.00"},
+        {"days": 60, "amount": "300.00", "over_90": "0.00", "d61_90": "200.00", "d31_60": "100.00"},
     )
-    assert alerts[(c30.pk, AlertKind.OVERDUE)].details == {"days": 30, "amount": "100.00"}
+    assert alerts[(c30.pk, AlertKind.OVERDUE)].details == {
+        "days": 30,
+        "amount": "100.00",
+        "over_90": "0.00",
+        "d61_90": "0.00",
+        "d31_60": "100.00",
+    }
+    with translation.override("en"):
+        # each bucket with its own amount, as the aging report shows them
+        assert alert_text(alerts[(c60.pk, AlertKind.OVERDUE)]) == (
+            "¥200.00 61–90 days past due; ¥100.00 31–60 days past due"
+        )
 
 
 def test_concentration_alert_only_above_twenty_percent():
@@ -343,7 +367,8 @@ def test_churn_alert_by_the_median_gap():
     a = assessment(silent_41)
     assert a.churn_risk
     assert a.churn_reason == {"code": "gap", "days": "41", "median_gap": "20"}
-    assert a.worst_level == Level.HIGH
+    assert a.worst_level == Level.MEDIUM  # churn is a conversation to have, not a credit stop
+    assert open_alerts(kind=AlertKind.CHURN)[(silent_41.pk, AlertKind.CHURN)].level == Level.MEDIUM
     assert not assessment(silent_40).churn_risk
     assert not assessment(once).churn_risk
     assert not assessment(never).churn_risk
