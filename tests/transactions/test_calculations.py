@@ -417,3 +417,42 @@ def test_month_starts_and_ends():
     assert month_end(datetime.date(2024, 2, 1)) == datetime.date(2024, 2, 29)
     assert month_end(datetime.date(2026, 2, 1)) == datetime.date(2026, 2, 28)
     assert month_end(datetime.date(2026, 12, 1)) == datetime.date(2026, 12, 31)
+
+
+# --- countback DSO and payment timing (fixed dates: no clock) -------------------------------------
+
+
+def test_dso_countback_walks_back_month_by_month_the_last_pro_rata():
+    from transactions.calculations import dso_countback
+
+    as_of = datetime.date(2026, 6, 17)
+    monthly = {
+        datetime.date(2026, 6, 1): D("300.00"),
+        datetime.date(2026, 5, 1): D("500.00"),
+        datetime.date(2026, 4, 1): D("1000.00"),
+    }
+    first = datetime.date(2026, 4, 10)
+    # 1,400 open: June's 300 (17 days), May's 500 (31 days), then 600 of April's 1,000 (30 × 0.6 = 18)
+    assert dso_countback(D("1400.00"), monthly, as_of, first) == D("66.0")
+    # covered within June: 17 × 150 / 300 = 8.5
+    assert dso_countback(D("150.00"), monthly, as_of, first) == D("8.5")
+    # nothing open: 0 days; too new (first sale fewer than 30 days ago) or no sale: "—"
+    assert dso_countback(D("0.00"), monthly, as_of, first) == D("0.0")
+    assert dso_countback(D("300.00"), monthly, as_of, datetime.date(2026, 6, 1)) is None
+    assert dso_countback(D("300.00"), {}, as_of, None) is None
+    # more open than the sales hold (not possible from real books): "—", never a made-up figure
+    assert dso_countback(D("5000.00"), monthly, as_of, first) is None
+
+
+def test_payment_timing_is_amount_weighted_over_invoices_paid_in_t12m():
+    from transactions.calculations import payment_timing
+
+    as_of = datetime.date(2026, 6, 17)
+    on_time = InvoiceHistory(datetime.date(2026, 5, 1), datetime.date(2026, 5, 31), datetime.date(2026, 5, 21))
+    late = InvoiceHistory(datetime.date(2026, 3, 1), datetime.date(2026, 3, 31), datetime.date(2026, 4, 30))
+    unpaid = InvoiceHistory(datetime.date(2026, 6, 1), datetime.date(2026, 7, 1), None)
+    old = InvoiceHistory(datetime.date(2024, 1, 1), datetime.date(2024, 1, 31), datetime.date(2024, 2, 1))
+    timing = payment_timing([(D("300"), on_time), (D("100"), late), (D("50"), unpaid), (D("9"), old)], as_of)
+    # days to pay: (300 × 20 + 100 × 60) / 400 = 30.0; days late: (300 × 0 + 100 × 30) / 400 = 7.5
+    assert (timing.days_to_pay, timing.days_late, timing.invoices) == (D("30.0"), D("7.5"), 2)
+    assert payment_timing([(D("50"), unpaid)], as_of).days_to_pay is None
