@@ -93,9 +93,7 @@ def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> 
             purchase_days=days.get(customer.pk, []),
             as_of=as_of,
         )
-        worst = calc.worst_level(
-            credit.level, market, calc.churn_level(churn.at_risk), calc.concentration_level(share)
-        )
+        worst = calc.worst_level(credit.level, market, calc.churn_level(churn.at_risk), calc.concentration_level(share))
         assessments.append(
             CreditAssessment(
                 run=run,

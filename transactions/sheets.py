@@ -23,7 +23,9 @@ COLUMNS = (
     SummaryColumn(key="d61_90", header_zh="逾期61-90天", header_en="61-90 days", order=34, kind="money"),
     SummaryColumn(key="over_90", header_zh="逾期90天以上", header_en="Over 90 days", order=35, kind="money"),
     SummaryColumn(key="dso", header_zh="应收账款周转天数", header_en="DSO", order=36, kind="days"),
-    SummaryColumn(key="late_share", header_zh="近12个月逾期付款比例", header_en="Paid late (T12M)", order=38, kind="ratio"),
+    SummaryColumn(
+        key="late_share", header_zh="近12个月逾期付款比例", header_en="Paid late (T12M)", order=38, kind="ratio"
+    ),
     SummaryColumn(key="days_to_pay", header_zh="平均付款天数", header_en="Average days to pay", order=39, kind="days"),
     SummaryColumn(key="days_late", header_zh="平均逾期天数", header_en="Average days late", order=40, kind="days"),
     SummaryColumn(key="overdue", header_zh="逾期金额", header_en="Overdue", order=37, kind="money", export=False),

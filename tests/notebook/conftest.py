@@ -249,10 +249,8 @@ def countback_by_hand(sales, open_total, as_of) -> Decimal:
     remaining, days = open_total, D(0)
     year, month, length = as_of.year, as_of.month, as_of.day
     while True:
-        month_sales = sum(
-            (a for offset, a in sales if (d := as_of + datetime.timedelta(days=offset)).year == year and d.month == month),
-            D(0),
-        )
+        days_of_sales = [(as_of + datetime.timedelta(days=offset), a) for offset, a in sales]
+        month_sales = sum((a for d, a in days_of_sales if (d.year, d.month) == (year, month)), D(0))
         if remaining > month_sales:
             remaining -= month_sales
             days += length
