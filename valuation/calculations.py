@@ -38,6 +38,7 @@ LOG_BOUND = 20  # parameters are fitted in log space within e^-20 .. e^20
 # optimiser stops depends on its build and tolerances, not on the data. Real portfolios give shapes
 # of order 0.1 to 10 (CDNOW: r 0.24, a 0.79, b 2.43; p 6.25, q 3.74); such a fit gives no figures.
 IDENTIFIED_LOG = 10
+BOUND_TOLERANCE = 1e-6  # a log-parameter this close to ±LOG_BOUND is on the optimiser's bound
 
 
 # --- the repeat-purchase summary ----------------------------------------------------------------
@@ -157,12 +158,17 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[BgNbdParam
 
 
 def unidentified_parameter(values: dict[str, float], scales: dict[str, float]) -> tuple[str, float] | None:
-    """The first fitted parameter (name, value) that ran to a bound of the identifiable range
-    (see IDENTIFIED_LOG), or None when every parameter is an estimate."""
+    """The first fitted parameter (name, value) that ran to a bound: of the identifiable range (see
+    IDENTIFIED_LOG), or of the optimiser itself (e^±LOG_BOUND, whatever the scale: a scale-free check
+    alone would let through an α at e^20 on data whose mean T is huge). None when every parameter is
+    an estimate."""
     for name, value in values.items():
-        scaled = float(value) / scales.get(name, 1.0)
-        if not math.isfinite(scaled) or scaled <= 0 or abs(math.log(scaled)) > IDENTIFIED_LOG:
-            return name, float(value)
+        value = float(value)
+        scaled = value / scales.get(name, 1.0)
+        if not (math.isfinite(value) and math.isfinite(scaled)) or value <= 0 or scaled <= 0:
+            return name, value
+        if abs(math.log(scaled)) > IDENTIFIED_LOG or abs(math.log(value)) >= LOG_BOUND - BOUND_TOLERANCE:
+            return name, value
     return None
 
 
@@ -296,6 +302,117 @@ def expected_average_value(params: GammaGammaParams, x: np.ndarray, mean_value: 
         return np.where(denominator > 0, p * (v + x * mean_value) / np.where(denominator > 0, denominator, 1), np.nan)
 
 
+# --- how sure the fit is: standard errors ------------------------------------------------------
+#
+# The asymptotic covariance of maximum-likelihood estimates is the inverse of the Hessian of the
+# negative log-likelihood at the optimum (the observed information). It is taken here on the
+# parameters themselves (r, α, a, b; p, q, v), by central finite differences with a step relative to
+# each parameter (all are positive, and their sizes differ by orders of magnitude). Where that
+# Hessian is not positive definite the optimum is no maximum (a ridge or a saddle): there are no
+# standard errors, and the fit is no estimate.
+
+HESSIAN_STEP = 1e-4  # relative step: truncation error ~1e-8, rounding error ~1e-16 |f| / 1e-8 of f''
+SINGULAR = 1e-10  # smallest / largest eigenvalue of the scale-free Hessian below this: singular
+BOUND, NO_STANDARD_ERRORS = "bound", "standard_errors"  # why a fit is no estimate
+
+
+def numerical_hessian(f, theta: Sequence[float], step: float = HESSIAN_STEP) -> np.ndarray:
+    """The Hessian of f at theta by central differences with steps h_i = step × |θ_i|:
+    H_ij = [f(θ+h_i+h_j) − f(θ+h_i−h_j) − f(θ−h_i+h_j) + f(θ−h_i−h_j)] / (4 h_i h_j)."""
+    theta = np.asarray(theta, dtype=float)
+    k = len(theta)
+    h = step * np.abs(theta)
+    hessian = np.empty((k, k))
+    centre = f(theta)
+    for i in range(k):
+        e_i = np.zeros(k)
+        e_i[i] = h[i]
+        hessian[i, i] = (f(theta + 2 * e_i) - 2 * centre + f(theta - 2 * e_i)) / (4 * h[i] ** 2)
+        for j in range(i + 1, k):
+            e_j = np.zeros(k)
+            e_j[j] = h[j]
+            value = f(theta + e_i + e_j) - f(theta + e_i - e_j) - f(theta - e_i + e_j) + f(theta - e_i - e_j)
+            hessian[i, j] = hessian[j, i] = value / (4 * h[i] * h[j])
+    return hessian
+
+
+def standard_errors(negative_ll, theta: Sequence[float]) -> np.ndarray | None:
+    """√diag(H⁻¹) with H the Hessian of negative_ll at theta (the optimum); None when H is not finite,
+    not positive definite or singular (judged scale-free, on diag(θ) H diag(θ), the Hessian in log
+    parameters), or the errors are not finite."""
+    theta = np.asarray(theta, dtype=float)
+    if not np.all(np.isfinite(theta)) or np.any(theta <= 0):
+        return None
+    with np.errstate(all="ignore"):
+        hessian = numerical_hessian(negative_ll, theta)
+    if not np.all(np.isfinite(hessian)):
+        return None
+    scaled = theta[:, None] * hessian * theta[None, :]
+    eigenvalues = np.linalg.eigvalsh((scaled + scaled.T) / 2)
+    if eigenvalues[0] <= eigenvalues[-1] * SINGULAR:
+        return None
+    # the inverse of the scale-free Hessian, scaled back: better conditioned than inverting H
+    covariance = np.linalg.inv(scaled) * theta[:, None] * theta[None, :]
+    variances = np.diag(covariance)
+    if not np.all(np.isfinite(variances)) or np.any(variances <= 0):
+        return None
+    return np.sqrt(variances)
+
+
+def bgnbd_standard_errors(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> dict | None:
+    """{r, alpha, a, b: standard error} of a BG/NBD fit on these customers, or None (see standard_errors)."""
+    (x, t_x, T), weights = _compress(x, t_x, T)
+
+    def negative_ll(theta):
+        return -float((weights * bgnbd_log_likelihood(BgNbdParams(*theta), x, t_x, T)).sum())
+
+    errors = standard_errors(negative_ll, [params.r, params.alpha, params.a, params.b])
+    return None if errors is None else dict(zip(("r", "alpha", "a", "b"), map(float, errors), strict=True))
+
+
+def gamma_gamma_standard_errors(params: GammaGammaParams, x: np.ndarray, mean_value: np.ndarray) -> dict | None:
+    """{p, q, v: standard error} of a Gamma-Gamma fit on these customers (those with x > 0), or None."""
+    mask = (x > 0) & (mean_value > 0)
+    (xs, ms), weights = _compress(x[mask], mean_value[mask])
+
+    def negative_ll(theta):
+        return -float((weights * gamma_gamma_log_likelihood(GammaGammaParams(*theta), xs, ms)).sum())
+
+    errors = standard_errors(negative_ll, [params.p, params.q, params.v])
+    return None if errors is None else dict(zip(("p", "q", "v"), map(float, errors), strict=True))
+
+
+@dataclass(frozen=True)
+class FitCheck:
+    """Whether a fit is an estimate: its standard errors, or why it is none — `unidentified` is
+    {"parameter", "value", "reason"}: reason BOUND (that parameter ran to a bound) or
+    NO_STANDARD_ERRORS (no maximum to speak of: parameter "" and value None)."""
+
+    standard_errors: dict | None = None
+    unidentified: dict | None = None
+
+
+def _check(edge: tuple[str, float] | None, errors) -> FitCheck:
+    if edge:
+        return FitCheck(unidentified={"parameter": edge[0], "value": edge[1], "reason": BOUND})
+    errors = errors()
+    if errors is None:
+        return FitCheck(unidentified={"parameter": "", "value": None, "reason": NO_STANDARD_ERRORS})
+    return FitCheck(standard_errors=errors)
+
+
+def bgnbd_check(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> FitCheck:
+    """A BG/NBD fit is an estimate when no parameter ran to a bound and it has standard errors."""
+    return _check(bgnbd_unidentified(params, T), lambda: bgnbd_standard_errors(params, x, t_x, T))
+
+
+def gamma_gamma_check(params: GammaGammaParams, x: np.ndarray, mean_value: np.ndarray) -> FitCheck:
+    """A Gamma-Gamma fit is an estimate when no parameter ran to a bound and it has standard errors."""
+    return _check(
+        gamma_gamma_unidentified(params, x, mean_value), lambda: gamma_gamma_standard_errors(params, x, mean_value)
+    )
+
+
 # --- value, RFM, tiers --------------------------------------------------------------------------
 
 
@@ -314,11 +431,27 @@ def predicted_value(expected_count: float, expected_value: Decimal, margin_ratio
     )
 
 
-def margin_ratio(gross_margin: Decimal, revenue: Decimal, portfolio_ratio: Decimal) -> Decimal:
-    """The customer's T12M gross margin / revenue, else the portfolio's."""
+def margin_ratio(
+    gross_margin: Decimal, revenue: Decimal, portfolio_ratio: Decimal, cost_unknown_revenue: Decimal = Decimal(0)
+) -> Decimal:
+    """The customer's T12M gross margin / revenue, else the portfolio's (no revenue in the window).
+
+    `gross_margin` is that of the sales with a cost of goods; the revenue of sales without one
+    (`cost_unknown_revenue`, part of `revenue`) is "cost unknown" and earns the portfolio's ratio:
+    (gross margin of costed sales + portfolio ratio × cost-unknown revenue) / revenue. A sale with no
+    cost of goods is not a sale at 100 % margin.
+    """
     if revenue > 0:
-        return gross_margin / revenue
+        return (gross_margin + portfolio_ratio * cost_unknown_revenue) / revenue
     return portfolio_ratio
+
+
+def portfolio_margin_ratio(costed_revenue: Decimal, cost_of_goods: Decimal) -> Decimal:
+    """The portfolio's T12M gross margin / revenue over the sales whose cost of goods is known
+    (Σ amount − Σ cost of goods of those sales, over their Σ amount); 1 when no sale has a cost."""
+    if costed_revenue > 0:
+        return (costed_revenue - cost_of_goods) / costed_revenue
+    return Decimal(1)
 
 
 def potential_value(predicted: Decimal, outlook_factor: Decimal, growth_rating: int) -> Decimal:
@@ -387,13 +520,57 @@ def value_tiers(values: Sequence[Decimal]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class CalibrationRow:
+    """Customers with `label` repeat purchases in the calibration period ("7+" for seven or more):
+    how many, and their average actual and predicted purchases in the holdout (None for no one)."""
+
+    label: str
+    customers: int
+    actual: float | None
+    predicted: float | None
+
+
+CALIBRATION_GROUPS = 7  # x = 0 .. 6, then 7+
+
+
+def calibration_table(
+    params: BgNbdParams, summary: Summary, holdout_counts: np.ndarray, holdout_length: float
+) -> list[CalibrationRow]:
+    """The classic calibration-vs-holdout table (Fader & Hardie): customers grouped by their repeat
+    purchases x in the calibration period (0, 1, …, 6, 7+); per group the number of customers, the
+    average of their actual holdout purchases (`holdout_counts`, aligned with the summary), and the
+    average of their conditional expectations E[X(T, T + t*) | x, t_x, T] over the holdout length t*."""
+    counts = np.asarray(holdout_counts, dtype=float)
+    expected = expected_purchases(params, float(holdout_length), summary.x, summary.t_x, summary.T)
+    rows = []
+    for group in range(CALIBRATION_GROUPS + 1):
+        last = group == CALIBRATION_GROUPS
+        members = summary.x >= group if last else summary.x == group
+        n = int(members.sum())
+        rows.append(
+            CalibrationRow(
+                label=f"{group}+" if last else str(group),
+                customers=n,
+                actual=float(counts[members].mean()) if n else None,
+                predicted=float(expected[members].mean()) if n else None,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
 class HoldoutResult:
-    """Predicted vs actual cumulative repeat purchases per period of the holdout."""
+    """Predicted vs actual cumulative repeat purchases per period of the holdout, the calibration
+    table, and the calibration fit's parameters with their standard errors."""
 
     periods: list[int] = field(default_factory=list)
     predicted: list[float] = field(default_factory=list)
     actual: list[int] = field(default_factory=list)
     unidentified: str = ""  # the parameter that ran to its bound: the fit is no estimate to check
+    unidentified_reason: str = ""  # BOUND or NO_STANDARD_ERRORS when the fit is no estimate
+    calibration: list[CalibrationRow] = field(default_factory=list)
+    params: dict = field(default_factory=dict)  # the calibration fit's r, alpha, a, b
+    standard_errors: dict | None = None
 
     @property
     def error(self) -> float | None:

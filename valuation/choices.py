@@ -37,13 +37,21 @@ class HistoryNote(models.TextChoices):
     NONE = "", ""
     NO_PURCHASES = "no_purchases", _("Not enough history: no purchase yet")
     FIRST_PURCHASE_TODAY = "first_today", _("Not enough history: first purchase on the as-of date")
+    # first purchase fewer than VALUATION_TOO_NEW_DAYS before the as-of date: tier from current value
+    TOO_NEW = "too_new", _("Too new to predict")
     NO_MODEL = "no_model", _("Not enough history in the portfolio to fit the purchase model")
     NO_SPEND_MODEL = "no_spend", _("Not enough repeat purchases to estimate the value of a purchase")
     MODEL_UNIDENTIFIED = (
         "model_edge",
-        _("The portfolio's history does not identify the purchase model (a parameter ran to its bound)"),
+        _(
+            "The portfolio's history does not identify the purchase model (a parameter ran to its bound, "
+            "or the fit has no standard errors)"
+        ),
     )
     SPEND_UNIDENTIFIED = (
         "spend_edge",
-        _("The portfolio's history does not identify the value of a purchase (a parameter ran to its bound)"),
+        _(
+            "The portfolio's history does not identify the value of a purchase (a parameter ran to its bound, "
+            "or the fit has no standard errors)"
+        ),
     )

@@ -4,7 +4,7 @@ the trend over the stored snapshots."""
 from django.utils.translation import gettext as _
 
 from . import calculations
-from .choices import Segment
+from .choices import HistoryNote, Segment
 from .selectors import customer_history
 
 
@@ -41,6 +41,11 @@ def value_context(*, customer, user, as_of, params=None):
         "current": current,
         "previous": previous,
         "changes": change_sentences(previous, current),
+        # what stands in place of a model figure the snapshot has not: the note for a customer too
+        # new to predict (the figures would be the portfolio's average, not theirs), else a dash
+        "no_figure": current.get_history_note_display()
+        if current is not None and current.history_note == HistoryNote.TOO_NEW
+        else "—",
         "trend": trend,
         "chart": {
             "type": "line",

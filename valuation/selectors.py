@@ -1,12 +1,14 @@
 """Reads for valuation: the purchase history fed to the model, and the stored snapshots."""
 
 import datetime
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import TruncDate
 
 from custnotes.money import money_sum
 from custnotes.permissions import scope_queryset
+from transactions.calculations import T12M_DAYS, window_start
 from transactions.models import Sale
 
 from .choices import RunStatus
@@ -27,6 +29,34 @@ def purchase_days(*, as_of: datetime.date, customer_ids=None, since: datetime.da
         .order_by()
         .values_list("customer_id", "day", "total")
     )
+
+
+def t12m_cost_unknown_revenue(customer_ids, as_of: datetime.date) -> dict[int, Decimal]:
+    """{customer id: T12M revenue of the non-void sales without a cost of goods} ("cost unknown"),
+    for the customers that have any: one grouped query."""
+    start = window_start(as_of, T12M_DAYS)
+    return dict(
+        Sale.objects.filter(
+            customer_id__in=customer_ids,
+            is_void=False,
+            cost_of_goods__isnull=True,
+            occurred_at__date__gte=start,
+            occurred_at__date__lte=as_of,
+        )
+        .values("customer_id")
+        .annotate(revenue=money_sum("amount"))
+        .order_by()
+        .values_list("customer_id", "revenue")
+    )
+
+
+def t12m_costed_totals(*, as_of: datetime.date) -> dict[str, Decimal]:
+    """The portfolio's T12M revenue and cost of goods over the non-void sales whose cost of goods is
+    known ({"revenue", "cogs"}): what the portfolio's margin ratio is computed from."""
+    start = window_start(as_of, T12M_DAYS)
+    return Sale.objects.filter(
+        is_void=False, cost_of_goods__isnull=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of
+    ).aggregate(revenue=money_sum("amount"), cogs=money_sum("cost_of_goods"))
 
 
 def latest_run(*, as_of: datetime.date | None = None) -> ValuationRun | None:
@@ -60,3 +90,11 @@ def customer_history(*, customer, limit: int = 24) -> list[CustomerValuation]:
     return list(
         CustomerValuation.objects.filter(customer=customer, run__status=RunStatus.DONE).order_by("-as_of")[:limit]
     )
+
+
+def valuation_ordered(queryset: QuerySet[CustomerValuation], field: str, *, descending: bool):
+    """The rows ordered by a model figure (potential value, P(alive), …) with the customers that have
+    none (too new to predict, no model) last whichever the direction, on every backend (PostgreSQL
+    puts NULLs first in a descending sort, SQLite last); ties by customer for a stable page."""
+    expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return queryset.order_by(expression, "customer_id")

@@ -5,11 +5,13 @@ Every step is idempotent: a chunk that is delivered twice (a worker restarted mi
 the same rows, and the finishing step runs once.
 """
 
+import dataclasses
 import datetime
 import time
 from decimal import Decimal
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -38,18 +40,23 @@ def valuation_prepare(*, as_of: datetime.date, unit: str = "weeks", chunk_size: 
     run.chunks.all().delete()
     fit = model_fit(as_of=as_of, unit=unit)
     if any(not np.isfinite(value) for value in fit["params"].values()):
-        fit = {**fit, "params": {}}  # a fit that did not converge to numbers gives no model figures
-    start = window_start(as_of, T12M_DAYS)
-    totals = Sale.objects.filter(is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of).aggregate(
-        revenue=money_sum("amount"), cogs=money_sum("cost_of_goods")
-    )
-    revenue = totals["revenue"]
-    portfolio_ratio = (revenue - totals["cogs"]) / revenue if revenue > 0 else Decimal(1)
+        fit = {**fit, "params": {}, "se": {}}  # a fit that did not converge to numbers gives no model figures
+    # Over the sales with a cost of goods only: a sale without one is "cost unknown", not 100 % margin.
+    costed = selectors.t12m_costed_totals(as_of=as_of)
+    portfolio_ratio = calc.portfolio_margin_ratio(costed["revenue"], costed["cogs"])
     ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
     chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
     run.unit = unit
     run.status = RunStatus.RUNNING
-    run.params = {**fit["params"], "portfolio_margin_ratio": str(portfolio_ratio), "unit": unit}
+    run.params = {
+        **fit["params"],
+        "portfolio_margin_ratio": str(portfolio_ratio),
+        "unit": unit,
+        # the run's own threshold, so that re-scoring one customer later applies the same rule
+        "too_new_days": settings.VALUATION_TOO_NEW_DAYS,
+    }
+    if fit["se"]:
+        run.params["se"] = fit["se"]  # standard errors of the parameters above, by name
     for key in ("bgnbd_unidentified", "gg_unidentified"):
         if key in fit:
             run.params[key] = fit[key]  # why the run has no model figures, for the pages to say
@@ -76,6 +83,7 @@ def model_fit(*, as_of: datetime.date, unit: str = "weeks") -> dict:
     usable = summary.T > 0
     result = {
         "params": {},
+        "se": {},
         "bgnbd_ll": None,
         "gg_ll": None,
         "customers": int(usable.sum()),
@@ -83,24 +91,27 @@ def model_fit(*, as_of: datetime.date, unit: str = "weeks") -> dict:
     }
     if usable.sum() < calc.MIN_CUSTOMERS_BGNBD or not (summary.x[usable] > 0).any():
         return result
-    bg, bg_ll = calc.fit_bgnbd(summary.x[usable], summary.t_x[usable], summary.T[usable])
-    edge = calc.bgnbd_unidentified(bg, summary.T[usable])
-    if edge:
-        # Not an estimate: no purchase model, hence no spend model either (nothing to multiply).
-        result["bgnbd_unidentified"] = {"parameter": edge[0], "value": edge[1]}
+    x, t_x, T = summary.x[usable], summary.t_x[usable], summary.T[usable]
+    bg, bg_ll = calc.fit_bgnbd(x, t_x, T)
+    check = calc.bgnbd_check(bg, x, t_x, T)
+    if check.unidentified:
+        # Not an estimate (on a bound, or no maximum): no purchase model, hence no spend model either.
+        result["bgnbd_unidentified"] = check.unidentified
         return result
     result["params"].update(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b)
+    result["se"].update(check.standard_errors)
     result["bgnbd_ll"] = bg_ll
     repeaters = usable & (summary.x > 0) & (summary.mean_value > 0)
     result["gg_customers"] = int(repeaters.sum())
     if repeaters.sum() >= calc.MIN_CUSTOMERS_GG:
         x, mean_value = summary.x[repeaters], summary.mean_value[repeaters]
         gg, gg_ll = calc.fit_gamma_gamma(x, mean_value)
-        edge = calc.gamma_gamma_unidentified(gg, x, mean_value)
-        if edge:
-            result["gg_unidentified"] = {"parameter": edge[0], "value": edge[1]}
+        check = calc.gamma_gamma_check(gg, x, mean_value)
+        if check.unidentified:
+            result["gg_unidentified"] = check.unidentified
         else:
             result["params"].update(p=gg.p, q=gg.q, v=gg.v)
+            result["se"].update(check.standard_errors)
             result["gg_ll"] = gg_ll
     return result
 
@@ -137,6 +148,8 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
         values = calc.expected_average_value(gg, summary.x, summary.mean_value)
 
     start = window_start(as_of, T12M_DAYS)
+    cost_unknown = selectors.t12m_cost_unknown_revenue(customer_ids, as_of)
+    too_new_days = params.get("too_new_days", settings.VALUATION_TOO_NEW_DAYS)
     customers = Customer.objects.filter(pk__in=customer_ids).select_related("industry")
     pnl = pnl_by_customer(customers=Customer.objects.filter(pk__in=customer_ids), start=start, end=as_of)
     t12m = {
@@ -176,6 +189,10 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
             row.history_note = HistoryNote.NO_PURCHASES
         elif summary.T[i] <= 0:
             row.history_note = HistoryNote.FIRST_PURCHASE_TODAY
+        elif round(summary.T[i] * calc.DAYS_PER_UNIT[unit]) < too_new_days:
+            # A few days of history say nothing about this customer's rate or lifetime: a model
+            # figure here is the portfolio's average extrapolated, not a prediction.
+            row.history_note = HistoryNote.TOO_NEW
         elif bg is None:
             unidentified = "bgnbd_unidentified" in params
             row.history_note = HistoryNote.MODEL_UNIDENTIFIED if unidentified else HistoryNote.NO_MODEL
@@ -190,7 +207,10 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
                     HistoryNote.SPEND_UNIDENTIFIED if "gg_unidentified" in params else HistoryNote.NO_SPEND_MODEL
                 )
             if row.expected_purchases is not None and row.expected_value is not None:
-                ratio = calc.margin_ratio(row.t12m_gross_margin, revenue, portfolio_ratio)
+                # costing's gross margin counts a sale without cost of goods at 100 %: take that
+                # revenue out and let it earn the portfolio's ratio instead
+                unknown = cost_unknown.get(customer.pk, ZERO)
+                ratio = calc.margin_ratio(row.t12m_gross_margin - unknown, revenue, portfolio_ratio, unknown)
                 row.predicted_value = calc.predicted_value(row.expected_purchases, row.expected_value, ratio)
                 factor = customer.industry.effective_outlook_factor if customer.industry else Decimal("1.00")
                 row.potential_value = calc.potential_value(row.predicted_value, factor, customer.growth_rating)
@@ -285,10 +305,17 @@ def holdout_check(
     usable = summary.T > 0
     if usable.sum() < calc.MIN_CUSTOMERS_BGNBD or not (summary.x[usable] > 0).any():
         return calc.HoldoutResult()
-    params, _ll = calc.fit_bgnbd(summary.x[usable], summary.t_x[usable], summary.T[usable])
-    edge = calc.bgnbd_unidentified(params, summary.T[usable])
-    if edge:
-        return calc.HoldoutResult(unidentified=edge[0])  # no estimate, nothing to check
+    x, t_x, T = summary.x[usable], summary.t_x[usable], summary.T[usable]
+    params, _ll = calc.fit_bgnbd(x, t_x, T)
+    values = {"r": params.r, "alpha": params.alpha, "a": params.a, "b": params.b}
+    check = calc.bgnbd_check(params, x, t_x, T)
+    if check.unidentified:
+        # no estimate, nothing to check: the page shows where the fit stopped and why it is none
+        return calc.HoldoutResult(
+            unidentified=check.unidentified["parameter"],
+            unidentified_reason=check.unidentified["reason"],
+            params={name: float(value) for name, value in values.items()},
+        )
     known = set(summary.customer_ids.tolist())
     per_unit = calc.DAYS_PER_UNIT[unit]
     holdout: dict[int, list[float]] = {}
@@ -296,4 +323,10 @@ def holdout_check(
         if day > calibration_end and customer_id in known:
             holdout.setdefault(customer_id, []).append((day - calibration_end).days / per_unit)
     length = (holdout_end - calibration_end).days / per_unit
-    return calc.holdout_curve(params, summary, holdout, length)
+    counts = np.array([len(holdout.get(int(cid), ())) for cid in summary.customer_ids], dtype=float)
+    return dataclasses.replace(
+        calc.holdout_curve(params, summary, holdout, length),
+        calibration=calc.calibration_table(params, summary, counts, length),
+        params={name: float(value) for name, value in values.items()},
+        standard_errors=check.standard_errors,
+    )

@@ -20,6 +20,22 @@ from .forms import HoldoutForm
 from .tables import CustomerValuationTable
 
 TOP_POTENTIAL = 10
+# The fitted parameters as the pages show them: (model, parameter key, symbol)
+PARAMETERS = (
+    ("BG/NBD", "r", "r"),
+    ("BG/NBD", "alpha", "α"),
+    ("BG/NBD", "a", "a"),
+    ("BG/NBD", "b", "b"),
+    ("Gamma-Gamma", "p", "p"),
+    ("Gamma-Gamma", "q", "q"),
+    ("Gamma-Gamma", "v", "v"),
+)
+
+
+def parameter_rows(values: dict, errors: dict | None) -> list[tuple[str, str, float, float | None]]:
+    """(model, symbol, value, standard error or None) of each fitted parameter in `values`."""
+    errors = errors or {}
+    return [(model, symbol, values[key], errors.get(key)) for model, key, symbol in PARAMETERS if key in values]
 
 
 class ValuationReportView(PermissionRequiredMixin, FilteredTableView):
@@ -67,6 +83,7 @@ class ValuationReportView(PermissionRequiredMixin, FilteredTableView):
                 "series": [{"label": str(_("customers")), "data": [n for _l, n in segments], "color": "#0d6efd"}],
             },
             can_rescore=self.request.user.has_perm("valuation.run_valuation"),
+            parameters=parameter_rows(self.run.params, self.run.params.get("se")) if self.run else [],
         )
         return context
 
@@ -146,4 +163,7 @@ class HoldoutView(PermissionRequiredMixin, FormView):
                 ],
             }
         rows = list(zip(result.periods, result.predicted, result.actual, strict=True)) if result else []
-        return self.render_to_response(self.get_context_data(form=form, result=result, chart=chart, rows=rows))
+        parameters = parameter_rows(result.params, result.standard_errors) if result else []
+        return self.render_to_response(
+            self.get_context_data(form=form, result=result, chart=chart, rows=rows, parameters=parameters)
+        )

@@ -133,6 +133,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The earliest date a record may carry (custnotes.dates): far enough back for a company's history.
 EARLIEST_RECORD_DATE = datetime.date.fromisoformat(env.str("EARLIEST_RECORD_DATE", default="1990-01-01"))
 
+# Customer value: a customer whose first purchase is fewer than this many days before the as-of date
+# is "too new to predict" (no model figures; tier from current value alone).
+VALUATION_TOO_NEW_DAYS = env.int("VALUATION_TOO_NEW_DAYS", default=90)
+
 # One base currency per deployment.
 CURRENCY = env.str("CURRENCY", default="CNY")
 

@@ -155,4 +155,56 @@ def crowd_holdout_actual(crowd, calibration_days: int, periods: int) -> list[int
     return counts
 
 
+def add_newcomer(crowd, *, days_before: int = 4, amount: str = "3000.00", name: str = "Newcomer"):
+    """The issue's customer: one sale of ¥3,000 `days_before` the crowd's as-of date (cost 60 %),
+    in a growing industry with the top growth rating (the largest factors a prediction could get)."""
+    customer = CustomerFactory(name=name, team=crowd.customers[0].team, industry=crowd.industry, growth_rating=5)
+    amount = Decimal(amount)
+    record_sale(
+        customer, amount, crowd.as_of - datetime.timedelta(days=days_before), cost_of_goods=amount * Decimal("0.6")
+    )
+    return customer
+
+
+def crowd_holdout_counts(crowd, calibration_days: int) -> list[tuple[int, int]]:
+    """(repeat purchases up to the calibration end, purchases after it) of each customer who had
+    bought by the calibration end (calibration_days before as_of), from the simulated history."""
+    rows = []
+    for purchases in crowd.purchases:
+        before = [d for d, _a in purchases if d >= calibration_days]
+        if before:
+            rows.append((len(before) - 1, len(purchases) - len(before)))
+    return rows
+
+
+# --- thin data: the issue's 173 customers of whom 5 bought again -------------------------------------
+
+# days before as_of of each purchase of the five repeat buyers, oldest first
+THIN_REPEATERS = [[400, 300, 200], [500, 250], [350, 340, 100, 20], [600, 30], [450, 440]]
+
+
+@pytest.fixture
+def thin(team_east):
+    """173 customers: 168 with a single sale (100, 103, …, 601 days before as_of) and 5 with the
+    repeat purchases of THIN_REPEATERS; written in bulk like the crowd, cost of goods 60 %."""
+    as_of = day(-1)
+    histories = [[100 + 3 * i] for i in range(168)] + THIN_REPEATERS
+    customers = Customer.objects.bulk_create(
+        Customer(name=f"Thin {i:03d}", company=f"Thin Co {i:03d}", team=team_east) for i in range(len(histories))
+    )
+    Sale.objects.bulk_create(
+        Sale(
+            customer=customer,
+            occurred_at=at(as_of - datetime.timedelta(days=days)),
+            product="服务",
+            amount=Decimal("200.00"),
+            cost_of_goods=Decimal("120.00"),
+            due_date=as_of - datetime.timedelta(days=days - 30),
+        )
+        for customer, days_list in zip(customers, histories, strict=True)
+        for days in days_list
+    )
+    return Crowd(as_of=as_of, customers=customers, purchases=[[(d, Decimal("200.00")) for d in h] for h in histories])
+
+
 # --- a real worker (as in tests/custnotes/test_worker.py) -------------------------------------------

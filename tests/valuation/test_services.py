@@ -4,7 +4,7 @@ pass). The portfolio is the one in conftest.SALES; every figure below is worked 
 import datetime
 import json
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 
 import pytest
@@ -12,13 +12,14 @@ from django.core.management import CommandError, call_command
 
 from customers.models import Customer
 from tests.transactions.factories import day, record_sale
+from transactions import services as ledger
 from transactions.models import Sale
 from valuation import calculations as calc
-from valuation import services
+from valuation import selectors, services
 from valuation.choices import HistoryNote, RunStatus
 from valuation.models import CustomerValuation, ValuationChunk, ValuationRun
 
-from .conftest import CROWD_TRUTH, crowd_holdout_actual
+from .conftest import CROWD_TRUTH, add_newcomer, crowd_holdout_actual, crowd_holdout_counts
 from .test_calculations import bgnbd_ll_by_hand, gamma_gamma_ll_by_hand
 
 pytestmark = pytest.mark.django_db
@@ -132,11 +133,13 @@ def test_a_portfolio_too_small_to_fit_gets_the_no_model_note(team_east):
 
     a, b = CustomerFactory(team=team_east), CustomerFactory(team=team_east)
     as_of = day(-1)
-    record_sale(a, "10.00", as_of - datetime.timedelta(days=30))
+    # first purchases 300 and 200 days back: old enough to predict, were there a model
+    record_sale(a, "10.00", as_of - datetime.timedelta(days=300))
     record_sale(a, "10.00", as_of - datetime.timedelta(days=3))
-    record_sale(b, "10.00", as_of - datetime.timedelta(days=9))
+    record_sale(b, "10.00", as_of - datetime.timedelta(days=200))
     run = services.valuation_run(as_of=as_of)
-    assert run.params == {"portfolio_margin_ratio": "1", "unit": "weeks"}
+    # no cost of goods anywhere: no costed revenue, the ratio falls back to 1
+    assert run.params == {"portfolio_margin_ratio": "1", "unit": "weeks", "too_new_days": 90}
     for row in run.valuations.all():
         assert row.history_note == HistoryNote.NO_MODEL
         assert row.p_alive is row.predicted_value is row.potential_value is None
@@ -412,3 +415,166 @@ def test_a_fixed_price_portfolio_is_scored_without_inventing_a_spend_model(crowd
         assert row.expected_value is row.predicted_value is None
         assert row.p_alive is not None
         assert row.history_note == HistoryNote.SPEND_UNIDENTIFIED
+
+
+# --- too new to predict ------------------------------------------------------------------------------
+
+
+def tier_by_hand(value, totals):
+    """A/B/C/D from the share of customers whose total is strictly greater (top 10 % A, next 20 % B,
+    next 40 % C, rest D)."""
+    share = sum(total > value for total in totals) / len(totals)
+    return "A" if share < 0.10 else "B" if share < 0.30 else "C" if share < 0.70 else "D"
+
+
+def test_a_customer_too_new_to_predict_gets_no_model_figures_and_a_tier_from_current_value(crowd, settings):
+    # The issue: one ¥3,000 sale four days ago, among a portfolio the model fits. Its own history says
+    # nothing of its rate or lifetime, so any "prediction" is the portfolio's average extrapolated
+    # (the issue saw 7.66 purchases × ¥310,802, P(alive) 100 %, tier B above ¥782k customers).
+    newcomer = add_newcomer(crowd)
+    just_inside = add_newcomer(crowd, days_before=89, amount="50.00", name="89 days")
+    just_outside = add_newcomer(crowd, days_before=90, amount="50.00", name="90 days")
+    assert settings.VALUATION_TOO_NEW_DAYS == 90  # the default
+    run = services.valuation_run(as_of=crowd.as_of, chunk_size=100)
+    assert run.params["too_new_days"] == 90
+    assert "r" in run.params and "p" in run.params  # the crowd's fit is an estimate
+    rows = {row.customer_id: row for row in run.valuations.all()}
+    for customer in (newcomer, just_inside):  # 4 and 89 days: fewer than 90
+        row = rows[customer.pk]
+        assert row.history_note == HistoryNote.TOO_NEW, customer.name
+        assert row.p_alive is row.expected_purchases is row.expected_value is None, customer.name
+        assert row.predicted_value is row.potential_value is None, customer.name
+    outside = rows[just_outside.pk]  # 90 days: predicted like anyone else
+    assert outside.history_note == "" and outside.p_alive == 1.0 and outside.potential_value is not None
+    # its tier comes from its current value alone, ranked against everyone's current + potential
+    newcomer_row = rows[newcomer.pk]
+    assert newcomer_row.current_value == D("3000.00")
+    totals = [row.current_value + (row.potential_value or D(0)) for row in rows.values()]
+    assert newcomer_row.tier == tier_by_hand(D("3000.00"), totals)
+    # re-scoring it alone applies the run's rule and ranks it the same way
+    again = services.valuation_rescore_customer(customer=newcomer, as_of=crowd.as_of)
+    assert again.history_note == HistoryNote.TOO_NEW and again.potential_value is None
+    assert again.tier == newcomer_row.tier
+    # Without the rule (0 days) the same customer gets the model's figures: P(alive) 100 % and a
+    # potential value it has not earned; the rule is what keeps them off its row.
+    settings.VALUATION_TOO_NEW_DAYS = 0
+    run = services.valuation_run(as_of=crowd.as_of, chunk_size=100)
+    unguarded = run.valuations.get(customer=newcomer)
+    assert unguarded.history_note == "" and unguarded.p_alive == 1.0
+    assert unguarded.potential_value > 0
+
+
+def test_first_purchase_on_the_as_of_date_keeps_its_own_note(portfolio):
+    # Eta bought on the as-of date (T = 0): too new as well, and the more specific note stays
+    rows = rows_by_name(services.valuation_run(as_of=portfolio.as_of))
+    assert rows["Eta"].history_note == HistoryNote.FIRST_PURCHASE_TODAY
+    assert all(row.history_note != HistoryNote.TOO_NEW for row in rows.values())  # nobody else is < 90 days
+
+
+# --- cost unknown ------------------------------------------------------------------------------------
+
+
+def test_the_portfolio_margin_ratio_leaves_out_sales_without_a_cost(portfolio):
+    # ¥1,000 sold to Zeta without a cost of goods: the portfolio's ratio is still that of the sales
+    # with a cost (¥2,808.49 revenue, ¥1,460 cost of goods, as worked out above), not ¥1,000 more at 100 %
+    record_sale(portfolio["Zeta"], "1000.00", portfolio.as_of - datetime.timedelta(days=10))
+    run = services.valuation_run(as_of=portfolio.as_of)
+    assert D(run.params["portfolio_margin_ratio"]) == (D("2808.49") - D("1460.00")) / D("2808.49")
+
+
+def test_t12m_cost_unknown_revenue_is_the_windows_non_void_sales_without_a_cost(portfolio):
+    as_of = portfolio.as_of
+    record_sale(portfolio["Zeta"], "1000.00", as_of - datetime.timedelta(days=10))
+    record_sale(portfolio["Zeta"], "0.50", as_of - datetime.timedelta(days=364))  # first day of the window
+    record_sale(portfolio["Beta"], "10.00", as_of - datetime.timedelta(days=365))  # before the window
+    record_sale(portfolio["Gamma"], "20.00", as_of + datetime.timedelta(days=1))  # after as_of
+    void = record_sale(portfolio["Alpha"], "30.00", as_of - datetime.timedelta(days=3))
+    ledger.sale_void(sale=void, reason="录错了")
+    record_sale(portfolio["Theta"], "40.00", as_of - datetime.timedelta(days=3), cost_of_goods=D("0.00"))  # known: 0
+    ids = [customer.pk for customer in portfolio.customers.values()]
+    assert selectors.t12m_cost_unknown_revenue(ids, as_of) == {portfolio["Zeta"].pk: D("1000.50")}
+    assert selectors.t12m_cost_unknown_revenue([portfolio["Alpha"].pk], as_of) == {}
+
+
+def test_revenue_without_a_cost_earns_the_portfolios_ratio_in_the_predicted_value(crowd):
+    # a crowd customer with two or more sales in the window; one of them loses its cost of goods
+    window = [
+        (customer, [(d, a) for d, a in purchases if d <= 364])
+        for customer, purchases in zip(crowd.customers, crowd.purchases, strict=True)
+    ]
+    customer, sales = next((c, s) for c, s in window if len(s) >= 2)
+    _day, unknown_amount = sales[0]
+    assert Sale.objects.filter(customer=customer, amount=unknown_amount).update(cost_of_goods=None) == 1
+    run = services.valuation_run(as_of=crowd.as_of, chunk_size=100)
+    # by hand, from the simulated history: each sale's cost of goods is 60 % of it, to the fen
+    cent = D("0.01")
+    costed = [
+        (a, (a * D("0.6")).quantize(cent)) for c, s in window for _d, a in s if (c, a) != (customer, unknown_amount)
+    ]
+    costed_revenue = sum(a for a, _ in costed)
+    portfolio_ratio = (costed_revenue - sum(cogs for _, cogs in costed)) / costed_revenue
+    assert D(run.params["portfolio_margin_ratio"]) == portfolio_ratio
+    revenue = sum(a for _d, a in sales)
+    costed_margin = sum(a - (a * D("0.6")).quantize(cent) for _d, a in sales[1:])
+    ratio = (costed_margin + portfolio_ratio * unknown_amount) / revenue
+    row = run.valuations.get(customer=customer)
+    assert row.current_value == revenue
+    expected = (D(repr(row.expected_purchases)) * row.expected_value * ratio).quantize(cent, rounding=ROUND_HALF_UP)
+    assert row.predicted_value == expected
+    # the old reading (no cost = no cost at all) gives a larger ratio, hence a larger value
+    as_if_free = (costed_margin + unknown_amount) / revenue
+    assert ratio < as_if_free
+
+
+# --- how sure the model is ---------------------------------------------------------------------------
+
+
+def test_the_run_stores_standard_errors_of_every_fitted_parameter(crowd):
+    run = services.valuation_run(as_of=crowd.as_of, chunk_size=100)
+    errors = run.params["se"]
+    assert set(errors) == {"r", "alpha", "a", "b", "p", "q", "v"}
+    for name, error in errors.items():
+        # 300 customers: every parameter is estimated, to well within its own size
+        assert math.isfinite(error) and 0 < error < run.params[name], name
+
+
+def test_thin_data_is_flagged_and_gives_no_model_figures(thin):
+    # The issue's portfolio: 173 customers, 5 of whom bought again. The fit has nothing to stand on
+    # (it runs to a bound, or has no maximum to speak of): no figures, and the run says why.
+    run = services.valuation_run(as_of=thin.as_of, chunk_size=100)
+    assert run.fitted_customers == 173
+    why = run.params["bgnbd_unidentified"]
+    assert why["reason"] in (calc.BOUND, calc.NO_STANDARD_ERRORS)
+    assert not {"r", "alpha", "a", "b", "p", "q", "v", "se"} & set(run.params)
+    rows = list(run.valuations.all())
+    assert len(rows) == 173
+    for row in rows:
+        assert row.history_note == HistoryNote.MODEL_UNIDENTIFIED  # all first bought ≥ 100 days ago
+        assert row.p_alive is row.expected_purchases is row.expected_value is None
+        assert row.predicted_value is row.potential_value is None
+    out = json.loads(run_command("fit_purchase_model", "--as-of", thin.as_of.isoformat(), "--json"))
+    assert out["bgnbd_unidentified"]["reason"] == why["reason"]
+    assert out["r"] is None and out["se"] == {}
+    holdout = services.holdout_check(calibration_end=thin.as_of - datetime.timedelta(days=60), holdout_end=thin.as_of)
+    assert holdout.unidentified_reason in (calc.BOUND, calc.NO_STANDARD_ERRORS)
+    assert holdout.periods == [] and holdout.calibration == [] and holdout.standard_errors is None
+
+
+def test_holdout_check_gives_the_calibration_table(crowd):
+    result = services.holdout_check(calibration_end=crowd.as_of - datetime.timedelta(days=120), holdout_end=crowd.as_of)
+    # by hand from the simulated history: customers by repeat purchases before the calibration end,
+    # their purchases after it
+    history = crowd_holdout_counts(crowd, 120)
+    assert [row.label for row in result.calibration] == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    for group, row in enumerate(result.calibration):
+        members = [after for x, after in history if (x >= 7 if group == 7 else x == group)]
+        assert row.customers == len(members), row.label
+        if members:
+            assert row.actual == pytest.approx(sum(members) / len(members)), row.label
+            assert row.predicted > 0
+    assert sum(row.customers for row in result.calibration) == len(history)
+    # the groups' predictions are over the whole holdout, 120 days = 17 1/7 weeks: more than the curve
+    # at week 17, and (the expected count being concave in time) at most 120/119 of it
+    total = sum(row.customers * row.predicted for row in result.calibration if row.customers)
+    assert result.predicted[-1] < total <= result.predicted[-1] * 120 / 119
+    assert set(result.standard_errors) == {"r", "alpha", "a", "b"}

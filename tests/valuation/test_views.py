@@ -15,7 +15,7 @@ from tests.transactions.factories import day, record_sale
 from valuation import services
 from valuation.models import CustomerValuation, ValuationRun
 
-from .conftest import crowd_holdout_actual
+from .conftest import add_newcomer, crowd_holdout_actual, crowd_holdout_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +232,119 @@ def test_holdout_without_enough_history_says_so(client_for, manager_user, east_c
     assert response.status_code == 200
     assert response.context["rows"] == []
     assert gettext("Not enough purchase history before that date to fit the model.") in response.content.decode()
+
+
+# --- too new to predict, and how sure the model is ---------------------------------------------------
+
+
+def test_a_customer_too_new_to_predict_never_tops_a_potential_list(client_for, finance_user, crowd):
+    newcomer = add_newcomer(crowd)  # one ¥3,000 sale four days ago
+    services.valuation_run(as_of=crowd.as_of, chunk_size=100)
+    client = client_for(finance_user)
+    response = client.get(REPORT)
+    assert newcomer.pk not in {row.customer_id for row in response.context["top_potential"]}
+    # The table sorts by potential value, most first; customers with none come last whichever way it
+    # is sorted (PostgreSQL would put NULLs first in a descending sort; .ci/run checks it there too).
+    for sort in ("-potential_value", "potential_value", "-p_alive", "predicted_value"):
+        records = [row.record for row in client.get(REPORT, {"sort": sort}).context["table"].rows]
+        assert len(records) == 301
+        assert records[-1].customer_id == newcomer.pk, sort
+        field = sort.lstrip("-")
+        values = [getattr(record, field) for record in records[:-1]]
+        assert None not in values
+        assert values == sorted(values, reverse=sort.startswith("-")), sort
+    # its row says why in place of the figures
+    body = client.get(REPORT, {"q": "Newcomer"}).content.decode()
+    assert body.count(gettext("Too new to predict")) >= 3  # P(alive), predicted and potential value
+
+
+def test_notebook_shows_too_new_to_predict_in_place_of_the_figures(client_for, finance_user, crowd):
+    newcomer = add_newcomer(crowd)
+    services.valuation_run(as_of=crowd.as_of, chunk_size=100)
+    response = client_for(finance_user).get(reverse("customers:detail", args=[newcomer.pk]))
+    ctx = value_section(response)
+    assert ctx["current"].history_note == "too_new"
+    assert ctx["no_figure"] == gettext("Too new to predict")
+    # potential value, P(alive), expected purchases, expected purchase value, predicted value
+    section = response.content.decode()
+    assert section.count(gettext("Too new to predict")) >= 5
+    # a customer with figures shows them, not the note
+    other = value_section(client_for(finance_user).get(reverse("customers:detail", args=[crowd.customers[0].pk])))
+    assert other["no_figure"] == "—" and other["current"].p_alive is not None
+
+
+def test_holdout_page_shows_the_calibration_table_and_the_parameters_with_standard_errors(
+    client_for, manager_user, crowd
+):
+    response = holdout_page(client_for(manager_user), crowd.as_of, days=120)
+    result = response.context["result"]
+    history = crowd_holdout_counts(crowd, 120)
+    assert [row.customers for row in result.calibration] == [
+        sum(1 for x, _after in history if (x >= 7 if group == 7 else x == group)) for group in range(8)
+    ]
+    body = response.content.decode()
+    assert 'id="calibration-table"' in body and 'id="model-parameters"' in body
+    for row in result.calibration:
+        if row.customers:
+            assert f"{row.actual:.2f}" in body and f"{row.predicted:.2f}" in body
+    parameters = response.context["parameters"]
+    assert [symbol for _model, symbol, _value, _se in parameters] == ["r", "α", "a", "b"]
+    for _model, symbol, value, error in parameters:
+        assert 0 < error < value, symbol
+        assert f"{error:.3g}" in body
+
+
+def test_holdout_page_on_thin_data_says_there_is_no_estimate(client_for, manager_user, thin):
+    response = holdout_page(client_for(manager_user), thin.as_of, days=60)
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert response.context["rows"] == [] and result.calibration == []
+    body = response.content.decode()
+    if result.unidentified_reason == "bound":
+        message = gettext(
+            "The purchases up to that date do not identify the model: its parameter %(p)s ran to its bound, "
+            "so there is no estimate to check."
+        ) % {"p": result.unidentified}
+    else:
+        message = gettext(
+            "The purchases up to that date do not identify the model: its likelihood has no clear maximum "
+            "(the parameters have no standard errors), so there is no estimate to check."
+        )
+    assert message in body.replace("&#x27;", "'")
+    # where the fit stopped is shown, marked as no estimate, without standard errors
+    assert gettext("Where the fit stopped (not an estimate)") in body
+    assert [error for *_rest, error in response.context["parameters"]] == [None] * 4
+
+
+def test_report_shows_the_runs_parameters_with_standard_errors(client_for, finance_user, crowd):
+    run = services.valuation_run(as_of=crowd.as_of, chunk_size=100)
+    response = client_for(finance_user).get(REPORT)
+    parameters = response.context["parameters"]
+    assert [(model, symbol) for model, symbol, _v, _e in parameters] == [
+        ("BG/NBD", "r"),
+        ("BG/NBD", "α"),
+        ("BG/NBD", "a"),
+        ("BG/NBD", "b"),
+        ("Gamma-Gamma", "p"),
+        ("Gamma-Gamma", "q"),
+        ("Gamma-Gamma", "v"),
+    ]
+    body = response.content.decode()
+    for key, (_model, _symbol, value, error) in zip(("r", "alpha", "a", "b", "p", "q", "v"), parameters, strict=True):
+        assert (value, error) == (run.params[key], run.params["se"][key])
+        assert f"{error:.3g}" in body
+
+
+def test_report_says_when_the_fit_has_no_standard_errors(client_for, finance_user, portfolio):
+    run = services.valuation_run(as_of=portfolio.as_of)
+    # as a fit with no maximum leaves it (the hand portfolio's own fit runs to a bound instead)
+    run.params["bgnbd_unidentified"] = {"parameter": "", "value": None, "reason": "standard_errors"}
+    run.save()
+    body = client_for(finance_user).get(REPORT).content.decode()
+    assert (
+        gettext(
+            "No model figures: the history does not identify the purchase model (its likelihood has no clear "
+            "maximum: the parameters have no standard errors)."
+        )
+        in body
+    )

@@ -1,9 +1,11 @@
+import dataclasses
 import datetime
 import json as jsonlib
 
 from django.core.management.base import BaseCommand, CommandError
 
 from custnotes.dates import command_date
+from valuation import calculations as calc
 from valuation import services
 
 
@@ -35,6 +37,7 @@ class Command(BaseCommand):
             "gamma_gamma_log_likelihood": fit["gg_ll"],
             "customers": fit["customers"],
             "gamma_gamma_customers": fit["gg_customers"],
+            "se": fit["se"],  # standard errors of the printed parameters, by name
         }
         # A model whose fit ran to a bound prints no parameters (they are no estimate) but the reason.
         for model, key in (("bgnbd", "bgnbd_unidentified"), ("gamma_gamma", "gg_unidentified")):
@@ -46,6 +49,9 @@ class Command(BaseCommand):
             holdout = services.holdout_check(calibration_end=as_of, holdout_end=holdout_until, unit=unit)
             out["holdout"] = {
                 "unidentified": holdout.unidentified or None,
+                "unidentified_reason": holdout.unidentified_reason or None,
+                "calibration": [dataclasses.asdict(row) for row in holdout.calibration],
+                "se": holdout.standard_errors,
                 "periods": holdout.periods,
                 "predicted": [round(v, 3) for v in holdout.predicted],
                 "actual": holdout.actual,
@@ -56,11 +62,14 @@ class Command(BaseCommand):
             return
         for key, value in out.items():
             if key.endswith("_unidentified"):
-                self.stdout.write(
-                    f"{key}: the history does not identify this model: {value['parameter']} ran to its bound"
-                    f" ({value['value']:.3g}); no figures"
-                )
-            elif key != "holdout":
+                if value["reason"] == calc.BOUND:
+                    why = f"{value['parameter']} ran to its bound ({value['value']:.3g})"
+                else:
+                    why = "its likelihood has no clear maximum (no standard errors)"
+                self.stdout.write(f"{key}: the history does not identify this model: {why}; no figures")
+            elif key in out["se"]:
+                self.stdout.write(f"{key}: {value} (standard error {out['se'][key]:.4g})")
+            elif key not in ("holdout", "se"):
                 self.stdout.write(f"{key}: {value}")
         if "holdout" in out:
             self.stdout.write(f"holdout error (total): {out['holdout']['error']}")
