@@ -5,6 +5,9 @@
   (allocated campaign costs included in marketing or service by the campaign's category).
 - Margin % = contribution profit / revenue.
 - Marketing ROI = (gross margin − marketing cost) / marketing cost.
+
+A sale without a cost of goods is "cost unknown": its cost counts as nothing, so gross margin counts
+its revenue in full; `cost_unknown_revenue` says how much of the revenue that is.
 """
 
 import datetime
@@ -48,13 +51,15 @@ def split_largest_remainder(total: Decimal, weights: Sequence[Decimal]) -> list[
 
 @dataclass(frozen=True)
 class ProfitAndLoss:
-    """One customer's (or the portfolio's) profit over a window."""
+    """One customer's (or the portfolio's) profit over a window. `cost_unknown_revenue` is the part
+    of `revenue` from sales without a cost of goods, which gross margin counts in full."""
 
     revenue: Decimal = ZERO
     cost_of_goods: Decimal = ZERO
     payment_fees: Decimal = ZERO
     marketing_cost: Decimal = ZERO
     service_cost: Decimal = ZERO
+    cost_unknown_revenue: Decimal = ZERO
 
     @property
     def gross_margin(self) -> Decimal:
@@ -85,6 +90,7 @@ class ProfitAndLoss:
             self.payment_fees + other.payment_fees,
             self.marketing_cost + other.marketing_cost,
             self.service_cost + other.service_cost,
+            self.cost_unknown_revenue + other.cost_unknown_revenue,
         )
 
 

@@ -5,7 +5,7 @@ of customers."""
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
 from custnotes.money import ZERO, MoneyField, money_sum
@@ -22,16 +22,25 @@ from .models import Campaign, CampaignAllocation, CostCategory, CostEntry
 def pnl_by_customer(
     *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date
 ) -> dict[int, ProfitAndLoss]:
-    """{customer id: P&L over [start, end]} for the given customers (only those with any figure)."""
+    """{customer id: P&L over [start, end]} for the given customers (only those with any figure).
+    Revenue of the sales without a cost of goods ("cost unknown") comes from the same grouped query."""
     ids = customers.prefetch_related(None).order_by().values("pk")
     figures: dict[int, dict] = defaultdict(dict)
     for row in (
         Sale.objects.filter(customer__in=ids, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=end)
         .values("customer_id")
-        .annotate(revenue=money_sum("amount"), cogs=money_sum("cost_of_goods"))
+        .annotate(
+            revenue=money_sum("amount"),
+            cogs=money_sum("cost_of_goods"),
+            cost_unknown=money_sum(
+                Case(When(cost_of_goods__isnull=True, then=F("amount")), default=Value(0), output_field=MoneyField())
+            ),
+        )
         .order_by()
     ):
-        figures[row["customer_id"]].update(revenue=row["revenue"], cost_of_goods=row["cogs"])
+        figures[row["customer_id"]].update(
+            revenue=row["revenue"], cost_of_goods=row["cogs"], cost_unknown_revenue=row["cost_unknown"]
+        )
     for row in (
         Payment.objects.filter(customer__in=ids, received_at__date__gte=start, received_at__date__lte=end)
         .values("customer_id")
@@ -218,6 +227,7 @@ def _row(customer, figures: ProfitAndLoss) -> dict:
         "revenue": figures.revenue,
         "cost_of_goods": figures.cost_of_goods,
         "gross_margin": figures.gross_margin,
+        "cost_unknown_revenue": figures.cost_unknown_revenue,
         "payment_fees": figures.payment_fees,
         "marketing_cost": figures.marketing_cost,
         "service_cost": figures.service_cost,

@@ -12,6 +12,7 @@ from custnotes.dates import date_problem
 from custnotes.identity import BatchResult, apply_row
 from custnotes.money import ZERO, round_money
 from custnotes.permissions import scope_queryset
+from custnotes.registry import registry
 from customers.models import Customer
 
 from . import selectors
@@ -62,6 +63,7 @@ def cost_entry_record(
     )
     entry.full_clean()
     entry.save()
+    registry.customers_changed([customer.pk])
     return entry
 
 
@@ -106,6 +108,7 @@ def cost_entry_record_many(*, rows: list[CostRow], user) -> BatchResult:
         [row.pk for row in rows if row.pk]
     )
     categories = CostCategory.objects.in_bulk({row.category_id for row in rows})
+    touched = {entry.customer_id for entry in existing.values()} | visible  # an entry may move customers
     result = BatchResult()
     for row in rows:
         problems = cost_entry_problems(
@@ -134,12 +137,15 @@ def cost_entry_record_many(*, rows: list[CostRow], user) -> BatchResult:
     CostEntry.objects.bulk_create(result.created)
     if result.updated or result.stamped:
         CostEntry.objects.bulk_update([*result.updated, *result.stamped], [*COST_FIELDS, "external_id"])
+    registry.customers_changed(touched)
     return result
 
 
 @transaction.atomic
 def cost_entry_delete(*, entry: CostEntry) -> None:
+    customer_id = entry.customer_id
     entry.delete()
+    registry.customers_changed([customer_id])
 
 
 @transaction.atomic
@@ -185,7 +191,9 @@ def campaign_allocate(*, campaign: Campaign) -> list[CampaignAllocation]:
     period; with no revenue at all, equally), replacing any previous shares. The shares add up to
     the total exactly (largest remainder to the fen)."""
     targets = list(campaign.targets.order_by("pk").values_list("pk", flat=True))
-    CampaignAllocation.objects.filter(campaign=campaign).delete()
+    shares = CampaignAllocation.objects.filter(campaign=campaign)
+    registry.customers_changed({*targets, *shares.values_list("customer_id", flat=True)})  # old shares too
+    shares.delete()
     if not targets:
         return []
     if campaign.allocation_rule == AllocationRule.REVENUE:
@@ -207,4 +215,6 @@ def campaign_allocate(*, campaign: Campaign) -> list[CampaignAllocation]:
 
 @transaction.atomic
 def campaign_delete(*, campaign: Campaign) -> None:
+    shares = CampaignAllocation.objects.filter(campaign=campaign)
+    registry.customers_changed(shares.values_list("customer_id", flat=True))
     campaign.delete()

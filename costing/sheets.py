@@ -13,20 +13,27 @@ COLUMNS = (
     SummaryColumn(
         key="t12m_gross_margin", header_zh="近12个月毛利", header_en="T12M gross margin", order=22, kind="money"
     ),
-    SummaryColumn(
-        key="t12m_payment_fees", header_zh="近12个月支付手续费", header_en="T12M payment fees", order=23, kind="money"
+    SummaryColumn(  # part of the revenue, from sales without a cost of goods: the gross margin counts it in full
+        key="t12m_cost_unknown_revenue",
+        header_zh="近12个月无销售成本的收入",
+        header_en="T12M revenue without cost of goods",
+        order=23,
+        kind="money",
     ),
     SummaryColumn(
-        key="t12m_marketing_cost", header_zh="近12个月营销成本", header_en="T12M marketing cost", order=24, kind="money"
+        key="t12m_payment_fees", header_zh="近12个月支付手续费", header_en="T12M payment fees", order=24, kind="money"
     ),
     SummaryColumn(
-        key="t12m_service_cost", header_zh="近12个月服务成本", header_en="T12M service cost", order=25, kind="money"
+        key="t12m_marketing_cost", header_zh="近12个月营销成本", header_en="T12M marketing cost", order=25, kind="money"
+    ),
+    SummaryColumn(
+        key="t12m_service_cost", header_zh="近12个月服务成本", header_en="T12M service cost", order=26, kind="money"
     ),
     SummaryColumn(
         key="t12m_contribution_profit",
         header_zh="近12个月贡献利润",
         header_en="T12M contribution profit",
-        order=26,
+        order=27,
         kind="money",
     ),
 )
@@ -42,6 +49,7 @@ def summary(*, customers, as_of):
         result[customer_id] = {
             "t12m_revenue": p.revenue,
             "t12m_gross_margin": p.gross_margin,
+            "t12m_cost_unknown_revenue": p.cost_unknown_revenue,
             "t12m_payment_fees": p.payment_fees,
             "t12m_marketing_cost": p.marketing_cost,
             "t12m_service_cost": p.service_cost,

@@ -38,6 +38,8 @@ class ProfitabilityTable(TotalsTable):
     revenue = MoneyColumn(verbose_name=_("revenue"), footer=money_total)
     cost_of_goods = MoneyColumn(verbose_name=_("cost of goods"), footer=money_total)
     gross_margin = MoneyColumn(verbose_name=_("gross margin"), footer=money_total)
+    # part of the revenue, from sales without a cost of goods: the gross margin counts it in full
+    cost_unknown_revenue = MoneyColumn(verbose_name=_("revenue without cost of goods"), footer=money_total)
     payment_fees = MoneyColumn(verbose_name=_("payment fees"), footer=money_total)
     marketing_cost = MoneyColumn(verbose_name=_("marketing cost"), footer=money_total)
     service_cost = MoneyColumn(verbose_name=_("service cost"), footer=money_total)
@@ -55,6 +57,7 @@ class ProfitabilityTable(TotalsTable):
         "revenue",
         "cost_of_goods",
         "gross_margin",
+        "cost_unknown_revenue",
         "payment_fees",
         "marketing_cost",
         "service_cost",

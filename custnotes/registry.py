@@ -11,7 +11,7 @@ only that section's app.
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +95,17 @@ class ScoringStep:
     order: int  # within the section (see Registry.section)
     section: str = ""  # set by the section that contributes it
     place: str = ""  # "first" or "last": before or after every section (Home; the notes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeListener:
+    """Told which customers a write touched (a sale, payment, cost, credit change or import), inside
+    the writer's transaction: handle(customer_ids) must be cheap (the scores are re-computed later,
+    in the background; see valuation.services.rescore_request)."""
+
+    name: str
+    handle: Callable[[Iterable[int]], None]
+    section: str = ""  # set by the section that contributes it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +223,7 @@ class Registry:
         self.demo_loaders: list[DemoLoader] = []
         self.schedules: list[Schedule] = []
         self.scoring_steps: list[ScoringStep] = []
+        self.change_listeners: list[ChangeListener] = []
         self.sale_checks: list[SaleCheck] = []
         self.summary_providers: list[SummaryProvider] = []
         self.sheets: list[SheetSpec] = []
@@ -270,6 +282,17 @@ class Registry:
 
     def add_scoring_step(self, step: ScoringStep):
         self._add(self.scoring_steps, step, "name")
+
+    def add_change_listener(self, listener: ChangeListener):
+        self._add(self.change_listeners, listener, "name")
+
+    def customers_changed(self, customer_ids: Iterable[int]) -> None:
+        """Every write service calls this with the customers it touched: the sections that keep
+        figures derived from them (the scores) hear of it."""
+        ids = sorted({int(pk) for pk in customer_ids if pk is not None})
+        if ids:
+            for listener in self.change_listeners:
+                listener.handle(ids)
 
     def add_sale_check(self, check: SaleCheck):
         self._add(self.sale_checks, check, "name")

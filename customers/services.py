@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from custnotes.identity import BatchResult, apply_row
 from custnotes.permissions import can_change_credit_terms, sees_all_customers
+from custnotes.registry import registry
 
 from .choices import TYPE_ORDER
 from .models import Customer, CustomerTypeChange, Note, Team
@@ -21,6 +22,7 @@ def customer_create(*, data: dict, tags=(), extra: dict | None = None) -> Custom
     customer.full_clean()
     customer.save()
     customer.tags.set(tags)
+    registry.customers_changed([customer.pk])  # a new customer has a verdict within a minute
     return customer
 
 
@@ -34,6 +36,7 @@ def customer_update(*, customer: Customer, data: dict, tags=None, extra: dict | 
     customer.save()
     if tags is not None:
         customer.tags.set(tags)
+    registry.customers_changed([customer.pk])  # credit terms, industry, growth: the scores move
     return customer
 
 
@@ -237,4 +240,5 @@ def customer_write_many(*, rows: list[CustomerRow], user, scope: CustomerWriteSc
         for customer in changed:
             customer.updated_at = now
         Customer.objects.bulk_update(changed, [*BATCH_FIELDS, "external_id", "updated_at"])
+    registry.customers_changed([c.pk for c in [*result.created, *result.updated, *result.stamped]])
     return result

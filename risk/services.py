@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.money import ZERO, money_sum
+from custnotes.registry import registry
 from customers.models import Customer, Industry
 from customers.validators import credit_terms_problems
 from transactions import selectors as ledger_selectors
@@ -353,6 +354,7 @@ def proposal_decide(
                 "require_guarantee": proposal.require_guarantee,
             },
         )
+        registry.customers_changed([customer.pk])  # a new limit or terms: the credit risk moves
     proposal.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
     proposal.decided_by = user
     proposal.decided_at = timezone.now()
@@ -380,6 +382,7 @@ def industry_outlook_change(*, industry: Industry, user, outlook: str, competiti
     )
     industry.outlook, industry.competition = outlook, competition
     industry.save(update_fields=["outlook", "competition"])
+    registry.customers_changed(Customer.objects.filter(industry=industry).values_list("pk", flat=True))
     return industry
 
 

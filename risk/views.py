@@ -86,7 +86,9 @@ class RiskDashboardView(PermissionRequiredMixin, TemplateView):
         debtor_table = DebtorTable(selectors.top_overdue_debtors(assessments=assessments, limit=TOP_DEBTORS))
         if request.GET.get("export") == "debtors":
             return workbook_response(
-                table_to_workbook(debtor_table, str(_("Top overdue debtors"))), "overdue-debtors.xlsx"
+                # the run's snapshot: dated by the run, not by the day of the download
+                table_to_workbook(debtor_table, str(_("Top overdue debtors")), as_of=run.as_of if run else None),
+                "overdue-debtors.xlsx",
             )
         counts = selectors.alert_counts(user=user)
         kinds = [

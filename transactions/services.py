@@ -20,7 +20,7 @@ from custnotes.dates import date_problem
 from custnotes.identity import BatchResult, apply_row
 from custnotes.money import ZERO, money_sum, round_money
 from custnotes.permissions import scope_queryset
-from custnotes.registry import prepare_sale_checks, sale_problems
+from custnotes.registry import prepare_sale_checks, registry, sale_problems
 from customers.choices import CustomerType
 from customers.models import Customer
 from customers.services import customer_type_change
@@ -364,6 +364,7 @@ def ledger_refresh(*, customer_ids, apply_credit_to=(), reason: str) -> None:
             _apply_credit(customer)
         new_type = calculations.customer_type_for(customer.customer_type, dates.get(customer.pk, []), today)
         customer_type_change(customer=customer, new_type=new_type, reason=reason)
+    registry.customers_changed(ids)
 
 
 @transaction.atomic
@@ -384,6 +385,7 @@ def sale_void(*, sale: Sale, reason: str, user=None) -> Sale:
     sale.voided_by = user
     sale.save(update_fields=["is_void", "void_reason", "voided_at", "voided_by"])
     _apply_credit(customer)
+    registry.customers_changed([customer.pk])
     return sale
 
 
@@ -397,6 +399,7 @@ def sale_delete(*, sale: Sale) -> None:
     customer = sale.customer
     sale.delete()
     _apply_credit(customer)
+    registry.customers_changed([customer.pk])
 
 
 # --- payments and refunds -----------------------------------------------------------------------
@@ -480,6 +483,7 @@ def payment_record(
         created_by=user,
     )
     _create_allocations(payment, applied, items)
+    registry.customers_changed([customer.pk])
     return payment
 
 
@@ -511,6 +515,7 @@ def refund_record(
         )
     if calculations.local_date(paid_at) < calculations.local_date(receipt.received_at):
         raise ValidationError({"received_at": _("A refund cannot be dated before the receipt it refunds.")})
+    registry.customers_changed([receipt.customer_id])
     return Payment.objects.create(
         customer=receipt.customer,
         kind=PaymentKind.REFUND,

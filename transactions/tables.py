@@ -19,7 +19,8 @@ class SaleTable(tables.Table):
     occurred_at = tables.DateTimeColumn(format="Y-m-d", verbose_name=_("date of sale"))
     customer = tables.Column(linkify=True, verbose_name=_("customer"), order_by=("customer__name",))
     amount = MoneyColumn(verbose_name=_("amount"))
-    cost_of_goods = MoneyColumn(verbose_name=_("cost of goods"))
+    # a sale without a cost of goods: shown as such on the page, a blank money cell in the export
+    cost_of_goods = MoneyColumn(verbose_name=_("cost of goods"), default=_("cost unknown"))
     paid = MoneyColumn(verbose_name=_("paid"))
     open_amount = MoneyColumn(verbose_name=_("open"))
     due_date = tables.DateColumn(format="Y-m-d", verbose_name=_("due date"))

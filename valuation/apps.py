@@ -38,9 +38,33 @@ class ValuationConfig(AppConfig):
                 name="valuation: monthly re-scoring",
                 task="valuation.monthly",
                 crontab={"minute": "30", "hour": "3", "day_of_month": "1"},
-                description=_("Scores every customer's value on the first of the month."),
+                description=_("Fits the purchase model and scores every customer on the first of the month."),
             )
         )
+        contribute.add_schedule(
+            Schedule(
+                name="valuation: nightly re-scoring",
+                task="valuation.nightly",
+                crontab={"minute": "30", "hour": "0"},
+                description=_("Scores every customer's value and risk as of the day, with the latest fitted model."),
+            )
+        )
+        contribute.add_schedule(
+            Schedule(
+                name="valuation: re-score touched customers",
+                task="valuation.rescore_pending",
+                crontab={"minute": "*/5"},
+                description=_(
+                    "Re-scores the customers whose sales, payments, costs or credit changed (also started "
+                    "seconds after each change; this catches any the change could not start)."
+                ),
+            )
+        )
+        from custnotes.registry import ChangeListener
+
+        from . import services
+
+        contribute.add_change_listener(ChangeListener(name="rescore", handle=services.rescore_request))
         from custnotes.registry import ReportEntry
 
         from . import sheets

@@ -471,12 +471,23 @@ def quintile_scores(values: Sequence, *, higher_is_better: bool = True) -> list[
     n = len(array)
     if n == 0:
         return []
-    ordered = np.sort(array)
+    return _quintiles(np.sort(array), array, n, higher_is_better)
+
+
+def _quintiles(ordered: np.ndarray, values: np.ndarray, n: int, higher_is_better: bool) -> list[int]:
     if higher_is_better:
-        beaten = np.searchsorted(ordered, array, side="left")  # values strictly lower
+        beaten = np.searchsorted(ordered, values, side="left")  # values strictly lower
     else:
-        beaten = n - np.searchsorted(ordered, array, side="right")  # values strictly higher
+        beaten = len(ordered) - np.searchsorted(ordered, values, side="right")  # values strictly higher
     return [int(min(5, 1 + (5 * int(k)) // n)) for k in beaten]
+
+
+def quintile_scores_among(others: Sequence, values: Sequence, *, higher_is_better: bool = True) -> list[int]:
+    """Each value's quintile score among `others` and itself: quintile_scores([*others, v])[-1] for
+    each v, from one sort (re-scoring a few customers against the rest of a run)."""
+    ordered = np.sort(np.asarray([float(v) for v in others]))
+    array = np.asarray([float(v) for v in values])
+    return _quintiles(ordered, array, len(ordered) + 1, higher_is_better) if len(array) else []
 
 
 SEGMENTS = ("champions", "loyal", "potential_loyalist", "new", "at_risk", "cant_lose", "hibernating", "lost")
@@ -510,13 +521,23 @@ def value_tiers(values: Sequence[Decimal]) -> list[str]:
     n = len(array)
     if n == 0:
         return []
-    ordered = np.sort(array)
-    above = n - np.searchsorted(ordered, array, side="right")
+    return _tiers(np.sort(array), array, n)
+
+
+def _tiers(ordered: np.ndarray, values: np.ndarray, n: int) -> list[str]:
+    above = len(ordered) - np.searchsorted(ordered, values, side="right")
     tiers = []
     for k in above:
         share = k / n
         tiers.append("A" if share < 0.10 else "B" if share < 0.30 else "C" if share < 0.70 else "D")
     return tiers
+
+
+def value_tiers_among(others: Sequence[Decimal], values: Sequence[Decimal]) -> list[str]:
+    """Each value's tier among `others` and itself: value_tiers([*others, v])[-1] for each v."""
+    ordered = np.sort(np.asarray([float(v) for v in others]))
+    array = np.asarray([float(v) for v in values])
+    return _tiers(ordered, array, len(ordered) + 1) if len(array) else []
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ class Segment(models.TextChoices):
     LOYAL = "loyal", _("Loyal")
     POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalist")
     NEW = "new", _("New")
-    AT_RISK = "at_risk", _("At risk")
+    AT_RISK = "at_risk", _("Needs win-back")  # named apart from the churn risk (risk section)
     CANT_LOSE = "cant_lose", _("Can't lose")
     HIBERNATING = "hibernating", _("Hibernating")
     LOST = "lost", _("Lost")
@@ -55,3 +55,13 @@ class HistoryNote(models.TextChoices):
             "or the fit has no standard errors)"
         ),
     )
+
+
+class RescoreOutcome(models.TextChoices):
+    """What a background re-scoring pass found (services.valuation_rescore_pending)."""
+
+    IDLE = "idle"  # nothing waiting
+    DONE = "done"  # re-scored what was waiting
+    NO_RUN = "no_run"  # no scoring for the day yet: score everyone first (with the latest fit)
+    RUNNING = "running"  # the day's scoring is still running: come back when it has finished
+    FAILED = "failed"  # the day's scoring failed: the requests wait for the next run

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from custnotes.money import money_field
@@ -85,6 +86,8 @@ class CustomerValuation(models.Model):
     potential_value = money_field(_("potential value"), null=True, blank=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
     history_note = models.CharField(_("about the figures"), max_length=16, choices=HistoryNote.choices, blank=True)
+    # when these figures were computed: by the run, or later by re-scoring the customer after a write
+    scored_at = models.DateTimeField(_("scored at"), default=timezone.now)
 
     class Meta:
         ordering = ["-as_of", "customer_id"]
@@ -97,3 +100,19 @@ class CustomerValuation(models.Model):
 
     def __str__(self):
         return f"{self.customer} @ {self.as_of:%Y-%m-%d}"
+
+
+class RescoreRequest(models.Model):
+    """A customer whose scores are out of date: a write touched them since they were scored. One row
+    per customer however many writes (the time of the latest); the background re-scoring takes them
+    and removes the rows it has covered (see services.valuation_rescore_pending)."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("re-scoring request")
+        verbose_name_plural = _("re-scoring requests")
+
+    def __str__(self):
+        return f"{self.customer_id} @ {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -32,7 +32,7 @@ def change_sentences(previous, current) -> list[str]:
 
 
 def value_context(*, customer, user, as_of, params=None):
-    history = [snapshot for snapshot in customer_history(customer=customer) if snapshot.as_of <= as_of]
+    history = customer_history(customer=customer, as_of=as_of)
     current = history[0] if history else None
     previous = history[1] if len(history) > 1 else None
     trend = list(reversed(history[:12]))

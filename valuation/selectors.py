@@ -31,25 +31,6 @@ def purchase_days(*, as_of: datetime.date, customer_ids=None, since: datetime.da
     )
 
 
-def t12m_cost_unknown_revenue(customer_ids, as_of: datetime.date) -> dict[int, Decimal]:
-    """{customer id: T12M revenue of the non-void sales without a cost of goods} ("cost unknown"),
-    for the customers that have any: one grouped query."""
-    start = window_start(as_of, T12M_DAYS)
-    return dict(
-        Sale.objects.filter(
-            customer_id__in=customer_ids,
-            is_void=False,
-            cost_of_goods__isnull=True,
-            occurred_at__date__gte=start,
-            occurred_at__date__lte=as_of,
-        )
-        .values("customer_id")
-        .annotate(revenue=money_sum("amount"))
-        .order_by()
-        .values_list("customer_id", "revenue")
-    )
-
-
 def t12m_costed_totals(*, as_of: datetime.date) -> dict[str, Decimal]:
     """The portfolio's T12M revenue and cost of goods over the non-void sales whose cost of goods is
     known ({"revenue", "cogs"}): what the portfolio's margin ratio is computed from."""
@@ -85,11 +66,23 @@ def valuation_list(*, user, run: ValuationRun | None) -> QuerySet[CustomerValuat
     )
 
 
-def customer_history(*, customer, limit: int = 24) -> list[CustomerValuation]:
-    """The customer's snapshots of finished runs, newest first."""
-    return list(
-        CustomerValuation.objects.filter(customer=customer, run__status=RunStatus.DONE).order_by("-as_of")[:limit]
-    )
+DAILY_RUNS_KEPT = 62  # at most this many daily snapshots stand between two month ends (see valuation_prune)
+
+
+def customer_history(*, customer, as_of: datetime.date | None = None, limit: int = 24) -> list[CustomerValuation]:
+    """The customer's snapshots of finished runs on or before `as_of`, newest first, one a month: the
+    latest, then the last of each earlier month (runs are nightly; a trend and "what changed" read
+    month by month). With its run, for the date its model was fitted."""
+    snapshots = CustomerValuation.objects.filter(customer=customer, run__status=RunStatus.DONE)
+    if as_of is not None:
+        snapshots = snapshots.filter(as_of__lte=as_of)
+    kept, months = [], set()
+    for snapshot in snapshots.select_related("run").order_by("-as_of")[: limit + DAILY_RUNS_KEPT]:
+        month = (snapshot.as_of.year, snapshot.as_of.month)
+        if month not in months:
+            months.add(month)
+            kept.append(snapshot)
+    return kept[:limit]
 
 
 def valuation_ordered(queryset: QuerySet[CustomerValuation], field: str, *, descending: bool):

@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from costing.selectors import pnl_by_customer
@@ -25,22 +25,52 @@ from transactions.models import Sale
 
 from . import calculations as calc
 from . import selectors
-from .choices import HistoryNote, RunStatus
-from .models import CustomerValuation, ValuationChunk, ValuationRun
+from .choices import HistoryNote, RescoreOutcome, RunStatus
+from .models import CustomerValuation, RescoreRequest, ValuationChunk, ValuationRun
 
 CHUNK_SIZE = 2000
 
 
+# What a run that re-scores with an earlier fit takes over from it: the fitted model and its checks.
+MODEL_KEYS = ("r", "alpha", "a", "b", "p", "q", "v", "se", "bgnbd_unidentified", "gg_unidentified", "fitted_as_of")
+
+
+def latest_fit(*, as_of: datetime.date) -> ValuationRun | None:
+    """The newest finished run on or before `as_of`, whose model a re-scoring run reuses."""
+    return ValuationRun.objects.filter(status=RunStatus.DONE, as_of__lte=as_of).order_by("-as_of").first()
+
+
+def _reused_fit(source: ValuationRun) -> dict:
+    params = source.params
+    return {
+        "params": {k: params[k] for k in MODEL_KEYS if k in params and k not in ("se", "fitted_as_of")},
+        "se": params.get("se", {}),
+        "bgnbd_ll": source.bgnbd_log_likelihood,
+        "gg_ll": source.gg_log_likelihood,
+        "customers": source.fitted_customers,
+        "fitted_as_of": params.get("fitted_as_of", source.as_of.isoformat()),
+        **{k: params[k] for k in ("bgnbd_unidentified", "gg_unidentified") if k in params},
+    }
+
+
 @transaction.atomic
-def valuation_prepare(*, as_of: datetime.date, unit: str = "weeks", chunk_size: int = CHUNK_SIZE) -> ValuationRun:
-    """Start (or restart) the run for `as_of`: fit the models and cut the customers into chunks."""
+def valuation_prepare(
+    *, as_of: datetime.date, unit: str = "weeks", chunk_size: int = CHUNK_SIZE, refit: bool = True
+) -> ValuationRun:
+    """Start (or restart) the run for `as_of`: fit the models (or, with refit=False, take the latest
+    finished run's fit: the nightly re-scoring between the monthly fits) and cut the customers into
+    chunks. With no earlier fit to take, it fits."""
     started = time.monotonic()
+    source = None if refit else latest_fit(as_of=as_of)
+    if source is not None:
+        fit, unit = _reused_fit(source), source.unit  # read before the run (maybe the source) is reset
     run, _created = ValuationRun.objects.select_for_update().get_or_create(as_of=as_of)
     run.valuations.all().delete()
     run.chunks.all().delete()
-    fit = model_fit(as_of=as_of, unit=unit)
-    if any(not np.isfinite(value) for value in fit["params"].values()):
-        fit = {**fit, "params": {}, "se": {}}  # a fit that did not converge to numbers gives no model figures
+    if source is None:
+        fit = {**model_fit(as_of=as_of, unit=unit), "fitted_as_of": as_of.isoformat()}
+        if any(not np.isfinite(value) for value in fit["params"].values()):
+            fit = {**fit, "params": {}, "se": {}}  # a fit that did not converge to numbers gives no model figures
     # Over the sales with a cost of goods only: a sale without one is "cost unknown", not 100 % margin.
     costed = selectors.t12m_costed_totals(as_of=as_of)
     portfolio_ratio = calc.portfolio_margin_ratio(costed["revenue"], costed["cogs"])
@@ -54,6 +84,7 @@ def valuation_prepare(*, as_of: datetime.date, unit: str = "weeks", chunk_size: 
         "unit": unit,
         # the run's own threshold, so that re-scoring one customer later applies the same rule
         "too_new_days": settings.VALUATION_TOO_NEW_DAYS,
+        "fitted_as_of": fit["fitted_as_of"],  # the date of the portfolio the model was fitted on
     }
     if fit["se"]:
         run.params["se"] = fit["se"]  # standard errors of the parameters above, by name
@@ -148,7 +179,6 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
         values = calc.expected_average_value(gg, summary.x, summary.mean_value)
 
     start = window_start(as_of, T12M_DAYS)
-    cost_unknown = selectors.t12m_cost_unknown_revenue(customer_ids, as_of)
     too_new_days = params.get("too_new_days", settings.VALUATION_TOO_NEW_DAYS)
     customers = Customer.objects.filter(pk__in=customer_ids).select_related("industry")
     pnl = pnl_by_customer(customers=Customer.objects.filter(pk__in=customer_ids), start=start, end=as_of)
@@ -209,7 +239,7 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
             if row.expected_purchases is not None and row.expected_value is not None:
                 # costing's gross margin counts a sale without cost of goods at 100 %: take that
                 # revenue out and let it earn the portfolio's ratio instead
-                unknown = cost_unknown.get(customer.pk, ZERO)
+                unknown = figures.cost_unknown_revenue if figures else ZERO
                 ratio = calc.margin_ratio(row.t12m_gross_margin - unknown, revenue, portfolio_ratio, unknown)
                 row.predicted_value = calc.predicted_value(row.expected_purchases, row.expected_value, ratio)
                 factor = customer.industry.effective_outlook_factor if customer.industry else Decimal("1.00")
@@ -275,23 +305,111 @@ def valuation_rescore_customer(*, customer: Customer, as_of: datetime.date) -> C
     run = ValuationRun.objects.filter(as_of=as_of, status=RunStatus.DONE).first()
     if run is None:
         return None
-    (row,) = score_customers(run=run, customer_ids=[customer.pk])
-    others = CustomerValuation.objects.filter(run=run).exclude(customer=customer)
+    rows = valuation_rescore_customers(run=run, customer_ids=[customer.pk])
+    return rows[0] if rows else None
+
+
+def valuation_rescore_customers(*, run: ValuationRun, customer_ids) -> list[CustomerValuation]:
+    """Re-score these customers in a finished run with its fitted model: their figures as of the
+    run's date, ranked (RFM, tier) against the run's other customers, then the later sections' steps
+    (risk) for them. A fixed number of queries whatever the number of customers."""
+    ids = sorted(set(customer_ids))
+    rows = score_customers(run=run, customer_ids=ids)
+    others = CustomerValuation.objects.filter(run=run).exclude(customer_id__in=ids)
     active = list(others.filter(t12m_purchases__gt=0).values_list("recency_days", "t12m_purchases", "current_value"))
-    if row.t12m_purchases > 0:
-        r = calc.quintile_scores([*(a[0] for a in active), row.recency_days], higher_is_better=False)[-1]
-        f = calc.quintile_scores([*(a[1] for a in active), row.t12m_purchases])[-1]
-        m = calc.quintile_scores([*(a[2] for a in active), row.current_value])[-1]
-        row.r_score, row.f_score, row.m_score, row.segment = r, f, m, calc.rfm_segment(r, f)
-    else:
-        row.segment = "lost" if row.recency_days is not None else ""
+    buying = [row for row in rows if row.t12m_purchases > 0]
+    r = calc.quintile_scores_among([a[0] for a in active], [row.recency_days for row in buying], higher_is_better=False)
+    f = calc.quintile_scores_among([a[1] for a in active], [row.t12m_purchases for row in buying])
+    m = calc.quintile_scores_among([a[2] for a in active], [row.current_value for row in buying])
+    for row, r_score, f_score, m_score in zip(buying, r, f, m, strict=True):
+        row.r_score, row.f_score, row.m_score = r_score, f_score, m_score
+        row.segment = calc.rfm_segment(r_score, f_score)
+    for row in rows:
+        if row.t12m_purchases == 0:
+            row.segment = "lost" if row.recency_days is not None else ""
     values = [c + (p or ZERO) for c, p in others.values_list("current_value", "potential_value")]
-    row.tier = calc.value_tiers([*values, row.current_value + (row.potential_value or ZERO)])[-1]
-    CustomerValuation.objects.filter(run=run, customer=customer).delete()
-    row.save()
+    tiers = calc.value_tiers_among(values, [row.current_value + (row.potential_value or ZERO) for row in rows])
+    now = timezone.now()
+    for row, tier in zip(rows, tiers, strict=True):
+        row.tier, row.scored_at = tier, now
+    CustomerValuation.objects.filter(run=run, customer_id__in=ids).delete()
+    CustomerValuation.objects.bulk_create(rows, batch_size=1000)
+    ValuationRun.objects.filter(pk=run.pk).update(customers=CustomerValuation.objects.filter(run=run).count())
     for step in registry.ordered(registry.scoring_steps):
-        step.run(run, customer_ids=[customer.pk])
-    return row
+        step.run(run, customer_ids=ids)
+    return rows
+
+
+# --- current scores: re-scoring after writes, in the background -------------------------------------
+
+RESCORE_BATCH = 2000  # customers re-scored by one pass; the rest wait for the next
+PAIRS_PER_DELETE = 100  # (customer, time) pairs per DELETE: SQLite limits an expression's depth
+
+
+def rescore_request(customer_ids) -> None:
+    """Mark customers whose figures a write just changed, inside the writer's transaction: one row
+    per customer (the time of the latest write), so that however many writes touch a customer it is
+    re-scored once. After the commit, a background pass is asked for (coalesced: see tasks)."""
+    now = timezone.now()
+    RescoreRequest.objects.bulk_create(
+        [RescoreRequest(customer_id=pk, requested_at=now) for pk in customer_ids],
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["requested_at"],
+    )
+    from .tasks import rescore_soon  # the job that drains the requests; imported late (tasks import us)
+
+    transaction.on_commit(rescore_soon, robust=True)  # a broker that is down loses nothing: rows stay
+
+
+@transaction.atomic
+def valuation_rescore_pending(*, as_of: datetime.date, limit: int = RESCORE_BATCH) -> tuple[str, int]:
+    """Re-score the customers waiting for it in the finished run of `as_of`: (outcome, how many).
+
+    A request is removed only if it still says what was read, so a write that lands while the pass
+    scores (its request updated after the read) is scored by the next pass, not lost. On PostgreSQL
+    the rows are locked and passes that overlap skip each other's rows."""
+    pending = list(
+        RescoreRequest.objects.select_for_update(skip_locked=True)
+        .order_by("requested_at", "customer_id")
+        .values_list("customer_id", "requested_at")[:limit]
+    )
+    if not pending:
+        return RescoreOutcome.IDLE, 0
+    run = ValuationRun.objects.filter(as_of=as_of).first()
+    if run is None:
+        return RescoreOutcome.NO_RUN, 0
+    if run.status != RunStatus.DONE:
+        return (RescoreOutcome.RUNNING if run.status == RunStatus.RUNNING else RescoreOutcome.FAILED), 0
+    rows = valuation_rescore_customers(run=run, customer_ids=[pk for pk, _at in pending])
+    for start in range(0, len(pending), PAIRS_PER_DELETE):
+        matches = Q()
+        for pk, at in pending[start : start + PAIRS_PER_DELETE]:
+            matches |= Q(customer_id=pk, requested_at=at)
+        RescoreRequest.objects.filter(matches).delete()
+    return RescoreOutcome.DONE, len(rows)
+
+
+def rescore_waiting() -> bool:
+    """Whether any customer waits for re-scoring."""
+    return RescoreRequest.objects.exists()
+
+
+def valuation_prune(*, today: datetime.date, keep_days: int) -> int:
+    """Drop the daily runs older than `keep_days`, keeping every run that fitted the model and the
+    last run of each month (the value trend's points). Returns how many runs were dropped."""
+    runs = list(ValuationRun.objects.order_by("as_of").values_list("pk", "as_of", "params"))
+    last_of_month = {(day.year, day.month): pk for pk, day, _params in runs}  # ordered: the last wins
+    cutoff = today - datetime.timedelta(days=keep_days)
+    drop = [
+        pk
+        for pk, day, params in runs
+        if day < cutoff
+        and pk != last_of_month[(day.year, day.month)]
+        and params.get("fitted_as_of", day.isoformat()) != day.isoformat()
+    ]
+    ValuationRun.objects.filter(pk__in=drop).delete()
+    return len(drop)
 
 
 def holdout_check(

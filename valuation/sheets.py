@@ -15,6 +15,14 @@ COLUMNS = (
     SummaryColumn(key="potential_value", header_zh="潜在价值", header_en="Potential value", order=43, kind="money"),
     SummaryColumn(key="tier", header_zh="价值等级", header_en="Tier", order=44),
     SummaryColumn(key="segment", header_zh="客户分群", header_en="Segment", order=45),
+    # the date the scores are as of (the run's), and when they were computed (the run, or a re-scoring
+    # after a write): the pages say both beside the live figures
+    SummaryColumn(
+        key="scored_as_of", header_zh="评分日期", header_en="Scored as of", order=46, kind="date", export=False
+    ),
+    SummaryColumn(
+        key="scored_at", header_zh="评分时间", header_en="Scored at", order=47, kind="datetime", export=False
+    ),
 )
 
 
@@ -34,6 +42,8 @@ def summary(*, customers, as_of):
             "potential_value": v.potential_value,
             "tier": v.tier,
             "segment": str(v.get_segment_display()) if v.segment else "",
+            "scored_as_of": v.as_of,
+            "scored_at": v.scored_at,
         }
         for customer_id, v in rows.items()
     }

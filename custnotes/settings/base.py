@@ -136,6 +136,9 @@ EARLIEST_RECORD_DATE = datetime.date.fromisoformat(env.str("EARLIEST_RECORD_DATE
 # Customer value: a customer whose first purchase is fewer than this many days before the as-of date
 # is "too new to predict" (no model figures; tier from current value alone).
 VALUATION_TOO_NEW_DAYS = env.int("VALUATION_TOO_NEW_DAYS", default=90)
+# Customers are re-scored nightly; the daily runs older than this are dropped, except the last run of
+# each month and the runs that fitted the model (the value trend's points).
+VALUATION_KEEP_DAILY_RUNS_DAYS = env.int("VALUATION_KEEP_DAILY_RUNS_DAYS", default=35)
 
 # One base currency per deployment.
 CURRENCY = env.str("CURRENCY", default="CNY")

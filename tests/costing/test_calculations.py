@@ -147,12 +147,22 @@ def test_ratios_without_a_base_are_none():
 
 
 def test_adding_profit_and_losses_adds_every_figure():
-    a = ProfitAndLoss(D("100.00"), D("40.00"), D("1.10"), D("5.00"), D("3.00"))
-    b = ProfitAndLoss(D("0.01"), D("0.00"), D("0.60"), D("33.33"), D("0.00"))
+    a = ProfitAndLoss(D("100.00"), D("40.00"), D("1.10"), D("5.00"), D("3.00"), D("20.00"))
+    b = ProfitAndLoss(D("0.01"), D("0.00"), D("0.60"), D("33.33"), D("0.00"), D("0.01"))
     total = a + b
-    assert total == ProfitAndLoss(D("100.01"), D("40.00"), D("1.70"), D("38.33"), D("3.00"))
+    assert total == ProfitAndLoss(D("100.01"), D("40.00"), D("1.70"), D("38.33"), D("3.00"), D("20.01"))
     assert total.contribution_profit == D("16.98")  # 60.01 − 1.70 − 38.33 − 3.00
     assert ProfitAndLoss() + a == a
+
+
+def test_revenue_without_a_cost_of_goods_keeps_its_full_margin():
+    # ¥1,000 sold, ¥250 of it without a cost of goods; the rest cost ¥450: the gross margin is
+    # 1000 − 450 = 550, the ¥250 counted in full; the figure only says how much that is
+    pnl = ProfitAndLoss(revenue=D("1000.00"), cost_of_goods=D("450.00"), cost_unknown_revenue=D("250.00"))
+    assert pnl.gross_margin == D("550.00")
+    assert pnl.contribution_profit == D("550.00")
+    assert pnl.margin_pct == D("0.5500")
+    assert ProfitAndLoss().cost_unknown_revenue == D("0.00")
 
 
 # --- campaign_roi ---------------------------------------------------------------------------------

@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 
 from costing import selectors
-from costing.calculations import ProfitAndLoss
+from costing.calculations import ProfitAndLoss, t12m_window
 from customers.models import Customer
 from tests.customers.factories import CustomerFactory
 from tests.transactions.factories import cash
 from transactions import services as ledger
 
-from .factories import at, campaign, card, cost, record_payment
+from .factories import at, campaign, card, cost, day, record_payment, record_sale
 
 pytestmark = pytest.mark.django_db
 
@@ -93,13 +93,15 @@ def test_march_pnl_by_customer(book):
         payment_fees=D("9.01"),  # 7.91 + 1.10
         marketing_cost=D("233.33"),  # 150.00 + 49.99 + campaign 33.34
         service_cost=D("80.25"),
+        cost_unknown_revenue=D("365.67"),  # 345.67 + 20.00: the March sales without a cost of goods
     )
-    assert pnl[a.pk].gross_margin == D("871.67")
+    assert pnl[a.pk].gross_margin == D("871.67")  # 1575.67 − 704.00: the 365.67 counted in full
     assert pnl[a.pk].contribution_profit == D("549.08")  # 871.67 − 9.01 − 233.33 − 80.25
     assert pnl[a.pk].margin_pct == D("0.3485")  # 549.08 / 1575.67 = 0.348474
     assert pnl[a.pk].marketing_roi == D("2.7358")  # (871.67 − 233.33) / 233.33 = 2.735782
 
     assert pnl[b.pk].revenue == D("500.00")
+    assert pnl[b.pk].cost_unknown_revenue == D("0.00")  # its one sale has a cost of goods
     assert pnl[b.pk].cost_of_goods == D("300.00")
     assert pnl[b.pk].payment_fees == D("0.00")
     assert pnl[b.pk].marketing_cost == D("33.33")
@@ -114,7 +116,7 @@ def test_march_pnl_by_customer(book):
     assert pnl[c.pk].marketing_roi == D("-1.0000")
 
     total = sum(pnl.values(), ProfitAndLoss())
-    assert total == ProfitAndLoss(D("2075.67"), D("1004.00"), D("9.01"), D("299.99"), D("100.25"))
+    assert total == ProfitAndLoss(D("2075.67"), D("1004.00"), D("9.01"), D("299.99"), D("100.25"), D("365.67"))
     assert total.contribution_profit == D("662.42")  # 549.08 + 146.67 − 33.33
 
 
@@ -127,6 +129,34 @@ def test_pnl_covers_only_the_given_customers_in_a_fixed_number_of_queries(book, 
     assert set(pnl) == {a.pk}
     assert selectors.customer_pnl(customer=d, start=MARCH_1, end=MARCH_31) == ProfitAndLoss()
     assert selectors.customer_pnl(customer=a, start=MARCH_1, end=MARCH_31).revenue == D("1575.67")
+
+
+def test_cost_unknown_revenue_is_the_windows_non_void_sales_without_a_cost(east_customer, south_customer, team_east):
+    """The revenue of the sales without a cost of goods ("cost unknown"), in the same figures as the
+    rest of the P&L: the valuation gives it the portfolio's margin ratio. The window is the 365 days
+    ending yesterday, so that a sale today lies after it."""
+    a, b = east_customer, south_customer
+    c = CustomerFactory(team=team_east, name="Known costs")
+    start, end = t12m_window(day(-1))
+    assert (start, end) == (day(-365), day(-1))
+    record_sale(a, "1000.00", -10)
+    record_sale(a, "0.50", -365)  # the window's first day
+    record_sale(a, "300.00", -5, cost_of_goods=D("120.00"))
+    record_sale(b, "10.00", -366)  # the day before the window
+    record_sale(b, "20.00", 0)  # the day after it
+    void = record_sale(c, "30.00", -3)
+    ledger.sale_void(sale=void, reason="录错了")  # counts nowhere
+    record_sale(c, "40.00", -3, cost_of_goods=D("0.00"))  # known to cost nothing: not unknown
+    pnl = selectors.pnl_by_customer(customers=Customer.objects.all(), start=start, end=end)
+    assert pnl[a.pk] == ProfitAndLoss(
+        revenue=D("1300.50"),  # 1000.00 + 0.50 + 300.00
+        cost_of_goods=D("120.00"),
+        cost_unknown_revenue=D("1000.50"),  # 1000.00 + 0.50
+    )
+    assert pnl[a.pk].gross_margin == D("1180.50")  # 1300.50 − 120.00: the 1,000.50 at 100 %
+    assert b.pk not in pnl  # both its sales lie outside the window
+    assert pnl[c.pk] == ProfitAndLoss(revenue=D("40.00"), cost_of_goods=D("0.00"))
+    assert pnl[c.pk].cost_unknown_revenue == D("0.00")
 
 
 def test_a_single_day_window_and_the_campaign_start_date(book):

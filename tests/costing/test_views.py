@@ -17,6 +17,8 @@ from costing.calculations import ProfitAndLoss, quarter_window
 from costing.models import Campaign, CampaignAllocation, CostEntry
 from costing.tables import ProfitabilityTable
 from tests.customers.factories import CustomerFactory, IndustryFactory
+from transactions.selectors import sale_list
+from transactions.tables import SaleTable
 
 from .factories import campaign, card, category, clerk, cost, day, record_payment, record_sale
 
@@ -277,6 +279,7 @@ TOTALS_T12M = ProfitAndLoss(
     payment_fees=D("3.50"),
     marketing_cost=D("100.10"),  # 100.00 + 0.04 + 0.03 + 0.03
     service_cost=D("50.26"),  # 50.25 + 0.01
+    cost_unknown_revenue=D("333.33"),  # B's sale has no cost of goods
 )
 
 
@@ -291,6 +294,7 @@ def test_report_rows_are_worked_out_by_hand(client_for, finance_user, portfolio)
         "revenue": D("1000.00"),
         "cost_of_goods": D("400.00"),
         "gross_margin": D("600.00"),
+        "cost_unknown_revenue": D("0.00"),  # its one sale in the window has a cost of goods
         "payment_fees": D("3.50"),
         "marketing_cost": D("100.04"),
         "service_cost": D("50.25"),
@@ -298,6 +302,8 @@ def test_report_rows_are_worked_out_by_hand(client_for, finance_user, portfolio)
         "margin_pct": D("0.4462"),
         "marketing_roi": D("4.9976"),  # (600 − 100.04) / 100.04 = 4.99760
     }
+    assert rows[b.pk]["cost_unknown_revenue"] == D("333.33")  # its sale has no cost of goods
+    assert rows[b.pk]["gross_margin"] == D("333.33")  # counted in full
     assert rows[b.pk]["contribution_profit"] == D("333.29")  # 333.33 − 0.03 − 0.01
     assert rows[b.pk]["margin_pct"] == D("0.9999")
     assert rows[b.pk]["marketing_roi"] == D("11110.0000")  # (333.33 − 0.03) / 0.03
@@ -316,9 +322,11 @@ def test_report_totals_equal_the_sum_of_the_rows(client_for, finance_user, portf
     response = report(client_for(finance_user))
     rows = response.context["table"].data
     assert len(rows) == 3
-    summed = {name: sum(row[name] for row in rows) for name in FIGURES[:7]}
+    money = FIGURES[:8]  # revenue … contribution profit
+    assert money[-1] == "contribution_profit"
+    summed = {name: sum(row[name] for row in rows) for name in money}
     totals = response.context["totals"]
-    assert summed == {name: getattr(totals, name) for name in FIGURES[:7]}
+    assert summed == {name: getattr(totals, name) for name in money}
     assert totals == TOTALS_T12M
     assert totals.gross_margin == D("933.33")
     assert totals.contribution_profit == D("779.47")  # 446.21 + 333.29 − 0.03
@@ -332,6 +340,7 @@ def test_report_totals_equal_the_sum_of_the_rows(client_for, finance_user, portf
         "¥1,333.33",
         "¥400.00",
         "¥933.33",
+        "¥333.33",
         "¥3.50",
         "¥100.10",
         "¥50.26",
@@ -416,10 +425,11 @@ def test_report_exports_rows_and_a_totals_row_as_numbers(client_for, finance_use
     def numbers(row):
         return [None if v is None else D(str(v)) for v in row[4:]]
 
-    assert numbers(rows[1])[:7] == [
+    assert numbers(rows[1])[:8] == [
         D("1000"),
         D("400"),
         D("600"),
+        D("0"),
         D("3.5"),
         D("100.04"),
         D("50.25"),
@@ -432,6 +442,7 @@ def test_report_exports_rows_and_a_totals_row_as_numbers(client_for, finance_use
         D("1333.33"),
         D("400"),
         D("933.33"),
+        D("333.33"),
         D("3.5"),
         D("100.1"),
         D("50.26"),
@@ -440,7 +451,7 @@ def test_report_exports_rows_and_a_totals_row_as_numbers(client_for, finance_use
         D("8.324"),
     ]
     # the totals row is the sum of the rows, to the fen
-    for column in range(4, 11):
+    for column in range(4, 12):
         assert sum(D(str(r[column])) for r in rows[1:4]) == D(str(totals[column]))
 
 
@@ -474,6 +485,7 @@ def _customers_with_entries(n, team, industry, finance_user, method):
     for _ in range(n):
         customer = CustomerFactory(team=team, industry=industry)
         record_sale(customer, "100.00", -3, cost_of_goods=D("60.00"))
+        record_sale(customer, "30.00", -3)  # without a cost of goods
         record_payment(customer, "50.00", -2, method=method)
         cost(customer, "5.00", -1, category_name="Advertising", author=finance_user)
         cost(customer, "2.00", -1, category_name="Repairs", author=finance_user)
@@ -577,11 +589,94 @@ def test_notebook_costs_section_figures(client_for, sales_user, east_customer):
     section = _costs_section(client.get(url))
     assert section["period"] == "t12m"
     assert section["pnl"] == ProfitAndLoss(
-        revenue=D("280.00"), cost_of_goods=D("50.00"), marketing_cost=D("5.00"), service_cost=D("19.99")
+        revenue=D("280.00"),
+        cost_of_goods=D("50.00"),
+        marketing_cost=D("5.00"),
+        service_cost=D("19.99"),
+        cost_unknown_revenue=D("80.00"),  # the −2 d sale has no cost of goods
     )
     assert section["can_add_cost"] is True
     assert [e.amount for e in section["entries"]] == [D("19.99")]
     window = {"period": "custom", "date_from": day(-3).isoformat(), "date_to": day(0).isoformat()}
     section = _costs_section(client.get(url, window))
-    assert section["pnl"] == ProfitAndLoss(revenue=D("80.00"), marketing_cost=D("5.00"), service_cost=D("19.99"))
+    assert section["pnl"] == ProfitAndLoss(
+        revenue=D("80.00"), marketing_cost=D("5.00"), service_cost=D("19.99"), cost_unknown_revenue=D("80.00")
+    )
     assert section["pnl"].contribution_profit == D("55.01")  # 80 − 5 − 19.99
+
+
+# --- cost unknown: revenue without a cost of goods ------------------------------------------------
+
+COST_UNKNOWN_NOTE = (
+    "%(amount)s of the revenue has no cost of goods: the gross margin counts it in full (as if it cost nothing)."
+)
+
+
+def cost_unknown_note(amount: str) -> str:
+    return escape(gettext(COST_UNKNOWN_NOTE) % {"amount": amount})
+
+
+def test_the_note_is_translated():
+    assert cost_unknown_note("¥1.00") == "其中 ¥1.00 的收入没有销售成本：毛利按全额计入（视同成本为零）。"
+
+
+def test_report_says_how_much_revenue_has_no_cost_of_goods(client_for, finance_user, portfolio):
+    a, b, c = portfolio
+    record_sale(c, "0.05", -1)  # C's only sale, without a cost of goods
+    response = report(client_for(finance_user))
+    rows = {row["pk"]: row for row in response.context["table"].data}
+    assert [rows[x.pk]["cost_unknown_revenue"] for x in (a, b, c)] == [D("0.00"), D("333.33"), D("0.05")]
+    assert response.context["totals"].cost_unknown_revenue == D("333.38")  # 333.33 + 0.05
+    body = response.content.decode()
+    assert escape(gettext("revenue without cost of goods")) in body  # the column
+    assert cost_unknown_note("¥333.38") in body  # under the table, with the totals' figure
+
+
+def test_report_without_cost_unknown_revenue_has_no_note(client_for, finance_user, portfolio):
+    # A's window only: its sale has a cost of goods
+    response = report(
+        client_for(finance_user), period="custom", date_from=day(-10).isoformat(), date_to=day(-5).isoformat()
+    )
+    assert response.context["totals"].cost_unknown_revenue == D("0.00")
+    assert "cost-unknown" not in response.content.decode()
+
+
+def test_notebook_says_how_much_revenue_has_no_cost_of_goods(client_for, sales_user, east_customer):
+    record_sale(east_customer, "200.00", -40, cost_of_goods=D("50.00"))
+    record_sale(east_customer, "80.00", -2)
+    record_sale(east_customer, "170.00", -1)
+    url = reverse("customers:detail", args=[east_customer.pk])
+    response = client_for(sales_user).get(url)
+    section = _costs_section(response)
+    assert section["pnl"].cost_unknown_revenue == D("250.00")  # 80 + 170
+    assert section["pnl"].gross_margin == D("400.00")  # 450 − 50: the 250 counted in full
+    assert response.context["figures"]["t12m_cost_unknown_revenue"] == D("250.00")
+    # in the costs section under the gross margin, and under the key figure's contribution profit
+    assert response.content.decode().count(cost_unknown_note("¥250.00")) == 2
+    # a window with only the costed sale: no note in the section; the key figures stay T12M
+    window = {"period": "custom", "date_from": day(-41).isoformat(), "date_to": day(-39).isoformat()}
+    response = client_for(sales_user).get(url, window)
+    assert _costs_section(response)["pnl"].cost_unknown_revenue == D("0.00")
+    assert response.content.decode().count(cost_unknown_note("¥250.00")) == 1
+
+
+def test_a_customer_without_cost_unknown_revenue_has_no_note(client_for, sales_user, east_customer):
+    record_sale(east_customer, "200.00", -40, cost_of_goods=D("0.00"))  # known to cost nothing
+    response = client_for(sales_user).get(reverse("customers:detail", args=[east_customer.pk]))
+    assert _costs_section(response)["pnl"].cost_unknown_revenue == D("0.00")
+    assert "cost-unknown" not in response.content.decode()
+
+
+def test_a_sale_without_cost_of_goods_says_cost_unknown(client_for, finance_user, east_customer):
+    unknown = record_sale(east_customer, "80.00", -2)
+    free = record_sale(east_customer, "20.00", -1, cost_of_goods=D("0.00"))
+    client = client_for(finance_user)
+    page = client.get(reverse("transactions:sale-detail", args=[unknown.pk])).content.decode()
+    assert gettext("cost unknown") == "成本未知"
+    assert "成本未知" in page
+    page = client.get(reverse("transactions:sale-detail", args=[free.pk])).content.decode()
+    assert "成本未知" not in page and "¥0.00" in page
+    # the sale list: the page's cell says so; the export keeps an empty money cell
+    table = SaleTable(sale_list(user=finance_user, as_of=day(0)), order_by="occurred_at")
+    assert [row.get_cell("cost_of_goods") for row in table.rows] == ["成本未知", "¥0.00"]
+    assert [row.get_cell_value("cost_of_goods") for row in table.rows] == [None, D("0.00")]

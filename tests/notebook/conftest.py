@@ -51,6 +51,7 @@ from customers.models import Customer
 from tests.costing.factories import card, cost
 from tests.customers.factories import CustomerFactory, IndustryFactory
 from tests.transactions.factories import cash, record_payment, record_sale
+from valuation.models import CustomerValuation
 from valuation.services import valuation_run
 
 D = Decimal
@@ -111,6 +112,7 @@ EXPECTED = {
         "t12m_revenue": D("1800.00"),
         "t12m_purchases": 3,
         "t12m_gross_margin": D("900.00"),
+        "t12m_cost_unknown_revenue": D("0.00"),
         "t12m_payment_fees": D("2.90"),
         "t12m_marketing_cost": D("120.00"),
         "t12m_service_cost": D("80.50"),
@@ -131,7 +133,7 @@ EXPECTED = {
         "predicted_value": None,
         "potential_value": None,
         "tier": "C",
-        "segment": "流失风险",
+        "segment": "需挽回",
         "verdict": "C · 信用风险 高：¥600.00 逾期超过 90 天；停止赊销；要求预付款或担保。",
         "worst_level": "high",
     },
@@ -143,6 +145,7 @@ EXPECTED = {
         "t12m_revenue": D("2250.00"),
         "t12m_purchases": 2,
         "t12m_gross_margin": D("750.00"),
+        "t12m_cost_unknown_revenue": D("250.00"),  # the -3 d sale has no cost of goods
         "t12m_payment_fees": D("0.00"),
         "t12m_marketing_cost": D("0.00"),
         "t12m_service_cost": D("40.00"),
@@ -175,6 +178,7 @@ EXPECTED = {
         "t12m_revenue": D("0.00"),
         "t12m_purchases": 0,
         "t12m_gross_margin": D("0.00"),
+        "t12m_cost_unknown_revenue": D("0.00"),
         "t12m_payment_fees": D("0.00"),
         "t12m_marketing_cost": D("0.00"),
         "t12m_service_cost": D("10.00"),
@@ -201,7 +205,7 @@ EXPECTED = {
     },
 }
 
-# The 29 columns of the 客户汇总 sheet (English part of each bilingual header), in order.
+# The 30 columns of the 客户汇总 sheet (English part of each bilingual header), in order.
 SUMMARY_COLUMNS_EN = [  # in template order: each section's columns, the sections as they follow each other
     "Customer ID",
     "Name",
@@ -221,6 +225,7 @@ SUMMARY_COLUMNS_EN = [  # in template order: each section's columns, the section
     "Average days late",
     "T12M revenue",
     "T12M gross margin",
+    "T12M revenue without cost of goods",
     "T12M payment fees",
     "T12M marketing cost",
     "T12M service cost",
@@ -266,5 +271,9 @@ def expected_row(portfolio, name) -> dict:
     row = dict(EXPECTED[name])
     if row["dso"] == "countback":
         row["dso"] = countback_by_hand(*COUNTBACK[name], portfolio.as_of)
+    # The snapshot's date is the portfolio's; when it was scored is a moment of the run (stored, not
+    # worked out): the pages show both beside the live figures.
+    snapshot = CustomerValuation.objects.get(customer=customer, as_of=portfolio.as_of)
+    row.update(scored_as_of=portfolio.as_of, scored_at=snapshot.scored_at)
     # A customer without an import ID is named in workbooks by this database's own ID for it.
     return {"customer_id": exported_id(customer.external_id, customer.pk), **row}

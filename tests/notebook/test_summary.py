@@ -23,6 +23,7 @@ NAMES = ("alpha", "beta", "formula")
 PNL = {
     "t12m_revenue": "revenue",
     "t12m_gross_margin": "gross_margin",
+    "t12m_cost_unknown_revenue": "cost_unknown_revenue",
     "t12m_payment_fees": "payment_fees",
     "t12m_marketing_cost": "marketing_cost",
     "t12m_service_cost": "service_cost",
@@ -45,16 +46,16 @@ def test_summary_rows_keep_the_customers_order(portfolio):
     ]
 
 
-def test_summary_headers_are_bilingual_and_the_29_columns():
+def test_summary_headers_are_bilingual_and_the_30_columns():
     headers = summary_headers()
     assert [h.split(" / ")[1] for h in headers] == SUMMARY_COLUMNS_EN
     assert headers[0] == "客户编号 / Customer ID"
     assert headers[-1] == "判断 / Verdict"
     # the page-only columns are not exported
-    assert len(registry.summary_columns()) == 31
+    assert len(registry.summary_columns()) == 34
     assert {c.key for c in registry.summary_columns()} - {
         c.key for c in registry.summary_columns(exported_only=True)
-    } == {"overdue", "worst_level"}
+    } == {"overdue", "worst_level", "scored_as_of", "scored_at"}
 
 
 def test_summary_as_of_a_past_date(portfolio):

@@ -33,6 +33,7 @@ SHEETS = [
 MONEY_COLUMNS = [
     "T12M revenue",
     "T12M gross margin",
+    "T12M revenue without cost of goods",
     "T12M payment fees",
     "T12M marketing cost",
     "T12M service cost",
@@ -76,9 +77,9 @@ def test_the_sheets_and_their_order(book):
     assert book.sheetnames == SHEETS
 
 
-def test_the_summary_sheet_has_exactly_the_29_columns(book):
+def test_the_summary_sheet_has_exactly_the_30_columns(book):
     headers = [c.value for c in book[SUMMARY_TITLE][1]]
-    assert len(headers) == 29
+    assert len(headers) == 30
     assert [h.split(" / ")[1] for h in headers] == SUMMARY_COLUMNS_EN
     assert all(" / " in h and h.split(" / ")[0] for h in headers)  # 中文 / English
 
@@ -96,6 +97,7 @@ def test_the_summary_sheet_figures(book, portfolio):
         "T12M revenue": 1800,
         "T12M purchases": 3,
         "T12M gross margin": 900,
+        "T12M revenue without cost of goods": 0,
         "T12M payment fees": 2.9,
         "T12M marketing cost": 120,
         "T12M service cost": 80.5,
@@ -115,12 +117,13 @@ def test_the_summary_sheet_figures(book, portfolio):
         "Predicted 12-month value": None,
         "Potential value": None,
         "Tier": "C",
-        "Segment": "流失风险",
+        "Segment": "需挽回",
         "Verdict": "C · 信用风险 高：¥600.00 逾期超过 90 天；停止赊销；要求预付款或担保。",
     }
     assert rows["Beta"]["DSO"].value == float(expected_row(portfolio, "beta")["dso"])
     assert rows["Beta"]["Paid late (T12M)"].number_format == "0.0%"
     assert rows["Beta"]["61-90 days"].value == 2000
+    assert rows["Beta"]["T12M revenue without cost of goods"].value == 250  # its -3 d sale has no cost of goods
     assert rows["=1+1"]["T12M contribution profit"].value == -10
     assert rows["=1+1"]["DSO"].value == 0  # nothing open: no days outstanding
     assert rows["=1+1"]["Paid late (T12M)"].value is None
@@ -172,7 +175,7 @@ def test_every_sheet_freezes_the_header_row_and_sizes_its_columns(book):
             assert ws.column_dimensions[letter].width >= 10, (ws.title, letter)
         assert all(cell.font.b for cell in ws[1]), ws.title
     summary = book[SUMMARY_TITLE]
-    assert summary.column_dimensions["AC"].width == 60  # the verdict
+    assert summary.column_dimensions["AD"].width == 60  # the verdict
     assert summary.column_dimensions["B"].width == 24  # the name
 
 

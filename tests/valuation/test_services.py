@@ -12,10 +12,9 @@ from django.core.management import CommandError, call_command
 
 from customers.models import Customer
 from tests.transactions.factories import day, record_sale
-from transactions import services as ledger
 from transactions.models import Sale
 from valuation import calculations as calc
-from valuation import selectors, services
+from valuation import services
 from valuation.choices import HistoryNote, RunStatus
 from valuation.models import CustomerValuation, ValuationChunk, ValuationRun
 
@@ -139,7 +138,12 @@ def test_a_portfolio_too_small_to_fit_gets_the_no_model_note(team_east):
     record_sale(b, "10.00", as_of - datetime.timedelta(days=200))
     run = services.valuation_run(as_of=as_of)
     # no cost of goods anywhere: no costed revenue, the ratio falls back to 1
-    assert run.params == {"portfolio_margin_ratio": "1", "unit": "weeks", "too_new_days": 90}
+    assert run.params == {
+        "portfolio_margin_ratio": "1",
+        "unit": "weeks",
+        "too_new_days": 90,
+        "fitted_as_of": as_of.isoformat(),  # this run fitted (or tried to): its own date
+    }
     for row in run.valuations.all():
         assert row.history_note == HistoryNote.NO_MODEL
         assert row.p_alive is row.predicted_value is row.potential_value is None
@@ -480,20 +484,6 @@ def test_the_portfolio_margin_ratio_leaves_out_sales_without_a_cost(portfolio):
     record_sale(portfolio["Zeta"], "1000.00", portfolio.as_of - datetime.timedelta(days=10))
     run = services.valuation_run(as_of=portfolio.as_of)
     assert D(run.params["portfolio_margin_ratio"]) == (D("2808.49") - D("1460.00")) / D("2808.49")
-
-
-def test_t12m_cost_unknown_revenue_is_the_windows_non_void_sales_without_a_cost(portfolio):
-    as_of = portfolio.as_of
-    record_sale(portfolio["Zeta"], "1000.00", as_of - datetime.timedelta(days=10))
-    record_sale(portfolio["Zeta"], "0.50", as_of - datetime.timedelta(days=364))  # first day of the window
-    record_sale(portfolio["Beta"], "10.00", as_of - datetime.timedelta(days=365))  # before the window
-    record_sale(portfolio["Gamma"], "20.00", as_of + datetime.timedelta(days=1))  # after as_of
-    void = record_sale(portfolio["Alpha"], "30.00", as_of - datetime.timedelta(days=3))
-    ledger.sale_void(sale=void, reason="录错了")
-    record_sale(portfolio["Theta"], "40.00", as_of - datetime.timedelta(days=3), cost_of_goods=D("0.00"))  # known: 0
-    ids = [customer.pk for customer in portfolio.customers.values()]
-    assert selectors.t12m_cost_unknown_revenue(ids, as_of) == {portfolio["Zeta"].pk: D("1000.50")}
-    assert selectors.t12m_cost_unknown_revenue([portfolio["Alpha"].pk], as_of) == {}
 
 
 def test_revenue_without_a_cost_earns_the_portfolios_ratio_in_the_predicted_value(crowd):
