@@ -287,11 +287,18 @@ def is_paid_late(invoice: InvoiceHistory, as_of: datetime.date) -> bool:
     return invoice.due_date < as_of
 
 
+# Fewer T12M invoices than this say too little about how a customer pays: one invoice paid a day
+# late is not "100 % paid late, stop credit". The late share is then "—" (None) and the credit rule
+# does not count it; the aging still counts every open amount.
+LATE_SHARE_MIN_INVOICES = 3
+
+
 def late_share(invoices: Iterable[InvoiceHistory], as_of: datetime.date) -> Decimal | None:
-    """Share (0..1, four places) of the T12M invoices paid late; None with no T12M invoices."""
+    """Share (0..1, four places) of the T12M invoices paid late; None with fewer than
+    LATE_SHARE_MIN_INVOICES of them (too few to say)."""
     start = window_start(as_of, T12M_DAYS)
     in_window = [i for i in invoices if start <= i.occurred_on <= as_of]
-    if not in_window:
+    if len(in_window) < LATE_SHARE_MIN_INVOICES:
         return None
     late = sum(1 for i in in_window if is_paid_late(i, as_of))
     return (Decimal(late) / Decimal(len(in_window))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

@@ -37,6 +37,24 @@ def test_demo_loads_users_in_their_roles_and_about_fifty_customers():
         assert run.valuations.exclude(predicted_value=None).count() >= 20
 
 
+def test_the_demo_verdicts_are_calibrated():
+    """At most a third of the demo's customers carry a high or medium verdict (a notebook where every
+    customer is a warning warns of nothing), and each of those names its reason with a figure."""
+    from risk.models import CreditAssessment
+    from risk.texts import verdict_for
+    from valuation.models import CustomerValuation
+    from valuation.selectors import latest_run
+
+    call_command("load_demo", "--if-empty")
+    run = latest_run()
+    tiers = dict(CustomerValuation.objects.filter(run=run).values_list("customer_id", "tier"))
+    flagged = list(CreditAssessment.objects.filter(run=run).exclude(worst_level="low"))
+    assert 0 < len(flagged) <= Customer.objects.count() / 3
+    for assessment in flagged:
+        headline = verdict_for(assessment, tiers.get(assessment.customer_id)).split(" · ", 1)[1]
+        assert any(ch.isdigit() for ch in headline), headline  # an amount, a share or a probability
+
+
 def test_demo_loads_only_into_an_empty_database():
     call_command("load_demo", "--if-empty")
     count = Customer.objects.count()

@@ -21,7 +21,8 @@ Beta (East, no industry):
   costs  Support 40.00 (-7 d)
   T12M revenue 2,250.00, gross margin 750.00, contribution 710.00
   open 2,250.00 = not due 250.00 + 61–90 2,000.00; DSO by the countback, the whole 250.00 and
-  2,000.00 used up: the days back to the start of the -100 d sale's month; late 1 of 2 (50.0 %)
+  2,000.00 used up: the days back to the start of the -100 d sale's month; late 1 of 2, too few
+  invoices to say (fewer than 3: "—")
 "=1+1" (East, a name a spreadsheet would take for a formula):
   sale -400 d "+扩容套餐" 700.00 (cogs 300.00), paid -380 d in cash (reference "-ref-1")
   cost Travel 10.00 (-2 d) with the note "@上门"
@@ -158,7 +159,7 @@ EXPECTED = {
         "over_90": D("0.00"),
         "overdue": D("2000.00"),
         "dso": "countback",
-        "late_share": D("0.5000"),
+        "late_share": None,
         "days_to_pay": None,
         "days_late": None,
         "credit_risk": "中",

@@ -63,9 +63,14 @@ def late_two_of_three(customer):
     return Level.HIGH, [("late_share", {"share": D("0.6667")})], "stop_credit"
 
 
-def late_one_of_two(customer):
-    _invoices(customer, late=1, on_time=1)  # exactly 50 %: medium, not high
+def late_two_of_four(customer):
+    _invoices(customer, late=2, on_time=2)  # exactly 50 %: medium, not high
     return Level.MEDIUM, [("late_share", {"share": D("0.5")})], "shorten_terms"
+
+
+def late_one_of_two(customer):
+    _invoices(customer, late=1, on_time=1)  # two invoices are too few to say how the customer pays
+    return Level.LOW, [], "standard_terms"
 
 
 def late_one_of_three(customer):
@@ -125,6 +130,7 @@ LEDGERS = [
     over_90,
     over_limit,
     late_two_of_three,
+    late_two_of_four,
     late_one_of_two,
     late_one_of_three,
     late_one_of_four,
@@ -167,7 +173,7 @@ def test_assessment_stores_the_aging_utilisation_and_late_share():
     )
     assert a.open_total == D("1500.00")
     assert a.utilisation == D("0.7500")  # 1 500 / 2 000
-    assert a.late_share == D("0")  # the one T12M invoice is not due yet
+    assert a.late_share is None  # one T12M invoice (not due yet): too few to say
     assert a.level == Level.HIGH
     assert reasons(a) == [("over_90", {"amount": D("100.00")}), ("overdue_31_90", {"amount": D("500.00")})]
     assert a.worst_level == Level.HIGH

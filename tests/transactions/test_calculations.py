@@ -295,13 +295,23 @@ def test_late_share_window_boundary():
     inside = InvoiceHistory(d(2024, 7, 1), d(2024, 7, 31), None)  # unpaid, long past due: late
     outside = InvoiceHistory(d(2024, 6, 30), d(2024, 7, 30), None)  # late too, but not counted
     on_time = InvoiceHistory(back(100), back(70), back(70))
+    early = InvoiceHistory(back(50), back(20), back(25))
     assert back(364) == d(2024, 7, 1)
-    # inside + on_time: 1 of 2 late
-    assert late_share([inside, outside, on_time], AS_OF) == D("0.5000")
+    # inside + the two on time: 1 of 3 late
+    assert late_share([inside, outside, on_time, early], AS_OF) == D("0.3333")
     # only the outside one: no T12M invoices at all
     assert late_share([outside], AS_OF) is None
     # an invoice after D does not count either
     assert late_share([InvoiceHistory(back(-1), back(-31), None)], AS_OF) is None
+
+
+def test_late_share_needs_three_invoices():
+    late = InvoiceHistory(back(100), back(70), None)  # unpaid, past due: late
+    on_time = InvoiceHistory(back(60), back(30), back(30))
+    # one invoice paid late is no "100 % paid late, stop credit"; two are still too few
+    assert late_share([late], AS_OF) is None
+    assert late_share([late, on_time], AS_OF) is None
+    assert late_share([late, on_time, on_time], AS_OF) == D("0.3333")
 
 
 def test_late_share_counts_each_kind():
