@@ -62,9 +62,9 @@ class ValuationConfig(AppConfig):
         )
         from custnotes.registry import ChangeListener
 
-        from . import services
+        from . import tasks
 
-        contribute.add_change_listener(ChangeListener(name="rescore", handle=services.rescore_request))
+        contribute.add_change_listener(ChangeListener(name="rescore", handle=tasks.customers_changed))
         from custnotes.registry import ReportEntry
 
         from . import sheets

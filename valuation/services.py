@@ -349,7 +349,7 @@ PAIRS_PER_DELETE = 100  # (customer, time) pairs per DELETE: SQLite limits an ex
 def rescore_request(customer_ids) -> None:
     """Mark customers whose figures a write just changed, inside the writer's transaction: one row
     per customer (the time of the latest write), so that however many writes touch a customer it is
-    re-scored once. After the commit, a background pass is asked for (coalesced: see tasks)."""
+    re-scored once (the background pass that drains them: tasks.customers_changed asks for it)."""
     now = timezone.now()
     RescoreRequest.objects.bulk_create(
         [RescoreRequest(customer_id=pk, requested_at=now) for pk in customer_ids],
@@ -357,9 +357,6 @@ def rescore_request(customer_ids) -> None:
         unique_fields=["customer"],
         update_fields=["requested_at"],
     )
-    from .tasks import rescore_soon  # the job that drains the requests; imported late (tasks import us)
-
-    transaction.on_commit(rescore_soon, robust=True)  # a broker that is down loses nothing: rows stay
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ import datetime
 from celery import group, shared_task
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from . import services
@@ -51,6 +52,13 @@ def nightly_rescore() -> int:
     today = timezone.localdate()
     services.valuation_prune(today=today, keep_days=settings.VALUATION_KEEP_DAILY_RUNS_DAYS)
     return run_valuation(today.isoformat(), refit=False)
+
+
+def customers_changed(customer_ids) -> None:
+    """The registry's change listener: mark the customers inside the writer's transaction, and after
+    its commit ask for a pass (a broker that is down loses nothing: the requests stay for the next)."""
+    services.rescore_request(customer_ids)
+    transaction.on_commit(rescore_soon, robust=True)
 
 
 def rescore_soon() -> None:

@@ -67,27 +67,23 @@ def test_costs_ask_for_the_customer_and_a_campaign_for_its_old_and_new_targets(t
     assert pending() == {east_customer.pk}
     a, b = CustomerFactory(team=team_east), CustomerFactory(team=team_east)
     RescoreRequest.objects.all().delete()
-    campaign = costing_services.campaign_save(
-        name="春季推广",
-        starts_on=day(-30),
-        ends_on=day(-1),
-        total_cost=D("300.00"),
-        category=category("Advertising"),
-        allocation_rule="equal",
-        targets=[a, east_customer],
-    )
+
+    def campaign(targets, campaign=None):
+        return costing_services.campaign_save(
+            campaign=campaign,
+            name="春季推广",
+            starts_on=day(-30),
+            ends_on=day(-1),
+            total_cost=D("300.00"),
+            category=category("Advertising"),
+            allocation_rule="equal",
+            targets=targets,
+        )
+
+    spring = campaign([a, east_customer])
     assert pending() == {a.pk, east_customer.pk}
     RescoreRequest.objects.all().delete()
-    costing_services.campaign_save(
-        campaign=campaign,
-        name="春季推广",
-        starts_on=day(-30),
-        ends_on=day(-1),
-        total_cost=D("300.00"),
-        category=category("Advertising"),
-        allocation_rule="equal",
-        targets=[b],
-    )
+    campaign([b], spring)
     assert pending() == {a.pk, b.pk, east_customer.pk}  # those who lost their share move too
 
 
