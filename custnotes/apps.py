@@ -18,3 +18,41 @@ class CustnotesConfig(AppConfig):
     def ready(self):
         # Registered on our own app's post_migrate, which runs after auth created the permissions.
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="custnotes.sync_roles")
+
+        from custnotes import panels
+        from custnotes.registry import DashboardPanel, registry
+
+        registry.add_panel(
+            DashboardPanel(
+                key="backups",
+                title=_("Backups"),
+                template="backups/panels/status.html",
+                context=panels.backup_status,
+                order=0,
+                place="first",  # a failed backup is the first thing an Admin must see
+                permission="custnotes.manage_backups",
+                width="col-lg-12",
+            )
+        )
+
+        from custnotes.registry import Schedule
+
+        registry.add_schedule(
+            Schedule(
+                name="custnotes: daily backup",
+                task="custnotes.backup",
+                crontab={"minute": "15", "hour": "2"},
+                description=_(
+                    "Backs up the database and the uploaded files, then applies the retention rule "
+                    "(7 daily, 4 weekly, 12 monthly)."
+                ),
+            )
+        )
+        registry.add_schedule(
+            Schedule(
+                name="custnotes: weekly backup verification",
+                task="custnotes.backup_verify_latest",
+                crontab={"minute": "15", "hour": "4", "day_of_week": "0"},
+                description=_("Restores the newest backup into a scratch database and compares it with its manifest."),
+            )
+        )

@@ -83,6 +83,8 @@ class Installation(models.Model):
     class Meta:
         verbose_name = _("installation")
         verbose_name_plural = _("installation")
+        # The backups are the installation's (their catalogue lives beside the archives, not here).
+        permissions = [("manage_backups", _("Can back up, verify and download backups"))]
 
     def __str__(self):
         return self.token

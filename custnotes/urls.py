@@ -33,6 +33,8 @@ urlpatterns = [
     path("workbook/", views.WorkbookView.as_view(), name="workbook"),
     path("workbook/jobs/<int:pk>/", views.WorkbookJobView.as_view(), name="workbook-job"),
     path("workbook/jobs/<int:pk>/download/", views.WorkbookDownloadView.as_view(), name="workbook-download"),
+    path("backups/", views.BackupListView.as_view(), name="backups"),
+    path("backups/<str:name>/download/", views.BackupDownloadView.as_view(), name="backup-download"),
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
     path("transactions/", include("transactions.urls")),

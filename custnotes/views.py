@@ -12,12 +12,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from custnotes import selectors
+from custnotes import backup, selectors, tasks
 from custnotes.excel import table_to_workbook, workbook_response
 from custnotes.exports import export_customers, export_job_start
 from custnotes.filters import chosen_filters
@@ -310,3 +311,43 @@ class ReportsView(TemplateView):
 def favicon(request):
     """/favicon.ico, which browsers ask for where a page names no icon (the admin's pages)."""
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
+class BackupListView(PermissionRequiredMixin, TemplateView):
+    """The backups (Admins): every archive with its size, database and last verification, the failed
+    attempts too; back up or verify now (a worker does it), download an archive."""
+
+    permission_required = "custnotes.manage_backups"
+    template_name = "backups/list.html"
+
+    def get_context_data(self, **kwargs):
+        keep = (settings.BACKUP_KEEP_DAILY, settings.BACKUP_KEEP_WEEKLY, settings.BACKUP_KEEP_MONTHLY)
+        return super().get_context_data(
+            entries=backup.backup_list(), problem=backup.backup_problem(), keep=keep, **kwargs
+        )
+
+    def post(self, request):
+        action = request.POST.get("action")
+        if action == "backup":
+            tasks.backup.delay(kind="manual")
+            messages.success(request, _("The backup has started; it is listed here when it is done."))
+        elif action == "verify" and (name := request.POST.get("name")) in {e.name for e in backup.backup_list()}:
+            tasks.backup_verify.delay(name)
+            messages.success(
+                request,
+                _("Verification of %(name)s has started: it is restored into a scratch database.") % {"name": name},
+            )
+        else:
+            messages.error(request, _("There is no such backup."))
+        return redirect("backups")
+
+
+class BackupDownloadView(PermissionRequiredMixin, View):
+    """An archive as a download (Admins): only a name the catalogue lists, never a path."""
+
+    permission_required = "custnotes.manage_backups"
+
+    def get(self, request, name):
+        if name not in {e.name for e in backup.backup_list() if e.status == "ok"}:
+            raise Http404(_("There is no such backup."))
+        return FileResponse(backup.backup_open(name), as_attachment=True, filename=name)
