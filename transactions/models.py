@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from custnotes.fields import recorded_by_field
 from custnotes.identity import import_id_field
-from custnotes.money import money_field
+from custnotes.money import MoneyField, money_field
 from customers.models import Customer
 
 from .choices import PaymentKind
@@ -70,6 +70,19 @@ class Sale(models.Model):
     )
     created_by = recorded_by_field()
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Running figures, kept in the same transaction as every allocation written or removed (the
+    # services: _sales_paid_refresh), so that lists sort and filter by them through an index instead
+    # of summing allocations per sale; `manage.py check_ledger_figures` recomputes and reports drift.
+    paid_to_date = money_field(_("paid"), default=0, db_default=0)
+    open_to_date = models.GeneratedField(
+        expression=models.Case(
+            models.When(is_void=True, then=models.Value(0)),
+            default=models.F("amount") - models.F("paid_to_date"),
+        ),
+        output_field=MoneyField(),
+        db_persist=True,
+        verbose_name=_("open"),
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
@@ -87,7 +100,13 @@ class Sale(models.Model):
                 name="sale_void_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["customer", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"]),
+            models.Index(fields=["amount"], name="sale_amount"),  # the list's sort by amount
+            models.Index(fields=["open_to_date"], name="sale_open"),  # … by open amount
+            # the open sales by due date: overdue filters, the aging, the week's receivables
+            models.Index(fields=["due_date"], condition=models.Q(open_to_date__gt=0), name="sale_open_due"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.product}"
@@ -133,7 +152,10 @@ class Payment(models.Model):
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=models.Q(fee__gte=0), name="payment_fee_not_negative"),
         ]
-        indexes = [models.Index(fields=["customer", "received_at"])]
+        indexes = [
+            models.Index(fields=["customer", "received_at"]),
+            models.Index(fields=["amount"], name="payment_amount"),  # the list's sort by amount
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"

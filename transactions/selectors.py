@@ -27,15 +27,22 @@ def _paid_subquery(as_of: datetime.date | None):
 
 
 def sales_with_open_amounts(queryset: QuerySet[Sale], as_of: datetime.date | None = None) -> QuerySet[Sale]:
-    """Annotate paid (allocations applied by as_of; all when None), open_amount and status."""
+    """Annotate paid (allocations applied by as_of; all when None), open_amount and status.
+
+    As of today (or None) these are the sale's running figures (paid_to_date, open_to_date: stored,
+    indexed, kept by the services); as of a past date, the allocations applied by then are summed."""
     today = as_of or timezone.localdate()  # the deployment's day, not the server's
+    if as_of is None or as_of >= timezone.localdate():
+        # no allocation is applied after today (receipts are never dated in the future)
+        paid, open_amount = F("paid_to_date"), F("open_to_date")
+    else:
+        paid = _paid_subquery(as_of)
+        open_amount = Case(
+            When(is_void=True, then=Value(0)), default=F("amount") - F("paid"), output_field=MoneyField()
+        )
     return queryset.annotate(
-        paid=_paid_subquery(as_of),
-        open_amount=Case(
-            When(is_void=True, then=Value(0)),
-            default=F("amount") - F("paid"),
-            output_field=MoneyField(),
-        ),
+        paid=paid,
+        open_amount=open_amount,
         status=Case(
             When(is_void=True, then=Value(SaleStatus.VOID)),
             When(paid__gte=F("amount"), then=Value(SaleStatus.PAID)),
@@ -44,6 +51,12 @@ def sales_with_open_amounts(queryset: QuerySet[Sale], as_of: datetime.date | Non
             default=Value(SaleStatus.OPEN),
         ),
     )
+
+
+def sales_paid_drift() -> QuerySet[Sale]:
+    """The sales whose running paid amount (paid_to_date) differs from the sum of their allocations:
+    what the services keep in step, checked against the source. Annotated with `allocated`."""
+    return Sale.objects.annotate(allocated=_paid_subquery(None)).exclude(paid_to_date=F("allocated")).order_by("pk")
 
 
 def sale_list(*, user, as_of: datetime.date | None = None) -> QuerySet[Sale]:

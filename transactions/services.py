@@ -12,13 +12,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from custnotes.dates import date_problem
 from custnotes.identity import BatchResult, apply_row
-from custnotes.money import ZERO, money_sum, round_money
+from custnotes.money import ZERO, MoneyField, money_sum, money_value, round_money
 from custnotes.permissions import scope_queryset
 from custnotes.registry import prepare_sale_checks, registry, sale_problems
 from customers.choices import CustomerType
@@ -72,7 +74,7 @@ def _apply_credit(customer: Customer) -> list[Allocation]:
 def _create_allocations(payment: Payment, allocations: dict[int, Decimal], items) -> list[Allocation]:
     occurred = {item.sale_id: item.occurred_on for item in items}
     received = calculations.local_date(payment.received_at)
-    return Allocation.objects.bulk_create(
+    created = Allocation.objects.bulk_create(
         Allocation(
             payment=payment,
             sale_id=sale_id,
@@ -81,6 +83,23 @@ def _create_allocations(payment: Payment, allocations: dict[int, Decimal], items
         )
         for sale_id, amount in allocations.items()
     )
+    sales_paid_refresh(sale_ids=allocations.keys())
+    return created
+
+
+def sales_paid_refresh(*, sale_ids=None) -> int:
+    """Bring the sales' running paid amount (Sale.paid_to_date; the open amount follows in the
+    database) to the sum of their allocations: one UPDATE, in the writer's transaction. Every path
+    that writes or removes allocations calls it; with sale_ids=None it recomputes every sale (the
+    drift check's repair). Returns the number of sales written."""
+    sales = Sale.objects.all() if sale_ids is None else Sale.objects.filter(pk__in=list(sale_ids))
+    paid = (
+        Allocation.objects.filter(sale=OuterRef("pk"))
+        .values("sale")
+        .annotate(total=money_sum("amount"))
+        .values("total")
+    )
+    return sales.update(paid_to_date=Coalesce(Subquery(paid, output_field=MoneyField()), money_value(0)))
 
 
 def _sale_days(sales) -> dict[int, list[datetime.date]]:
@@ -379,11 +398,12 @@ def sale_void(*, sale: Sale, reason: str, user=None) -> Sale:
     if sale.is_void:
         raise ValidationError(_("This sale is already void."))
     Allocation.objects.filter(sale=sale).delete()
+    sale.paid_to_date = ZERO
     sale.is_void = True
     sale.void_reason = reason[:300]
     sale.voided_at = timezone.now()
     sale.voided_by = user
-    sale.save(update_fields=["is_void", "void_reason", "voided_at", "voided_by"])
+    sale.save(update_fields=["is_void", "void_reason", "voided_at", "voided_by", "paid_to_date"])
     _apply_credit(customer)
     registry.customers_changed([customer.pk])
     return sale
