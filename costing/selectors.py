@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
+from custnotes.dates import local_days
 from custnotes.money import ZERO, MoneyField, money_sum
 from custnotes.permissions import scope_queryset, sees_all_customers
 from customers.models import Customer
@@ -27,7 +28,7 @@ def pnl_by_customer(
     ids = customers.prefetch_related(None).order_by().values("pk")
     figures: dict[int, dict] = defaultdict(dict)
     for row in (
-        Sale.objects.filter(customer__in=ids, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=end)
+        Sale.objects.filter(local_days("occurred_at", start, end), customer__in=ids, is_void=False)
         .values("customer_id")
         .annotate(
             revenue=money_sum("amount"),
@@ -42,7 +43,7 @@ def pnl_by_customer(
             revenue=row["revenue"], cost_of_goods=row["cogs"], cost_unknown_revenue=row["cost_unknown"]
         )
     for row in (
-        Payment.objects.filter(customer__in=ids, received_at__date__gte=start, received_at__date__lte=end)
+        Payment.objects.filter(local_days("received_at", start, end), customer__in=ids)
         .values("customer_id")
         .annotate(fees=money_sum("fee"))
         .order_by()
@@ -96,11 +97,9 @@ def monthly_series(*, customer: Customer, as_of: datetime.date, months: int = 12
                 for key in totals:
                     series[month][key] += row[key]
 
-    sales = Sale.objects.filter(
-        customer=customer, is_void=False, occurred_at__date__gte=first, occurred_at__date__lte=as_of
-    )
+    sales = Sale.objects.filter(local_days("occurred_at", first, as_of), customer=customer, is_void=False)
     add(sales, "occurred_at", revenue="amount", costs="cost_of_goods")
-    payments = Payment.objects.filter(customer=customer, received_at__date__gte=first, received_at__date__lte=as_of)
+    payments = Payment.objects.filter(local_days("received_at", first, as_of), customer=customer)
     add(payments, "received_at", costs="fee")
     add(CostEntry.objects.filter(customer=customer, date__gte=first, date__lte=as_of), "date", costs="amount")
     shares = CampaignAllocation.objects.filter(
@@ -192,9 +191,7 @@ def campaign_allocations(*, campaign: Campaign, user) -> list[dict]:
 def revenue_in_period(*, customers, start: datetime.date, end: datetime.date) -> dict[int, object]:
     """{customer id: revenue in [start, end]} in one query (the weights of a revenue split)."""
     return dict(
-        Sale.objects.filter(
-            customer__in=customers, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=end
-        )
+        Sale.objects.filter(local_days("occurred_at", start, end), customer__in=customers, is_void=False)
         .values("customer_id")
         .annotate(total=money_sum("amount"))
         .order_by()

@@ -47,3 +47,29 @@ def command_date(value: str) -> datetime.date:
         return datetime.date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"not a date (YYYY-MM-DD): {value}") from exc
+
+
+# --- local days as timestamp ranges ---------------------------------------------------------------
+#
+# A filter on `occurred_at__date` compares (occurred_at AT TIME ZONE 'Asia/Shanghai')::date: an
+# expression no index on occurred_at serves, so PostgreSQL scans the whole table. The same local days
+# as a half-open range of instants [start of the first day, start of the day after the last) use the
+# index, and mean the same on every backend.
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The instant the local day begins, in the deployment's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def local_days(field: str, first: datetime.date | None = None, last: datetime.date | None = None):
+    """Q: the timestamp `field` falls on a local day from `first` to `last` (both included; either
+    open when None)."""
+    from django.db.models import Q
+
+    condition = Q()
+    if first is not None:
+        condition &= Q(**{f"{field}__gte": day_start(first)})
+    if last is not None:
+        condition &= Q(**{f"{field}__lt": day_start(last + datetime.timedelta(days=1))})
+    return condition

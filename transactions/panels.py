@@ -5,6 +5,7 @@ import datetime
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
+from custnotes.dates import local_days
 from custnotes.money import ZERO, money_sum
 
 from .choices import PaymentKind
@@ -42,9 +43,7 @@ def cashflow(*, user, customers, as_of):
         return value.date() if isinstance(value, datetime.datetime) else value
 
     for row in (
-        Sale.objects.filter(
-            customer__in=customers, is_void=False, occurred_at__date__gte=starts[0], occurred_at__date__lte=as_of
-        )
+        Sale.objects.filter(local_days("occurred_at", starts[0], as_of), customer__in=customers, is_void=False)
         .annotate(month=TruncMonth("occurred_at"))
         .values("month")
         .annotate(total=money_sum("amount"))
@@ -52,7 +51,7 @@ def cashflow(*, user, customers, as_of):
     ):
         series[month_of(row["month"])]["revenue"] += row["total"]
     for row in (
-        Payment.objects.filter(customer__in=customers, received_at__date__gte=starts[0], received_at__date__lte=as_of)
+        Payment.objects.filter(local_days("received_at", starts[0], as_of), customer__in=customers)
         .annotate(month=TruncMonth("received_at"))
         .values("month", "kind")
         .annotate(total=money_sum("amount"))

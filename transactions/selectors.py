@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from custnotes.dates import local_days
 from custnotes.money import ZERO, MoneyField, money_sum
 from custnotes.permissions import scope_queryset
 from customers.models import Customer
@@ -163,11 +164,11 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
     late share, days to pay — from receivable_figures, the one source every page reads them from."""
     sales = list(
         Sale.objects.filter(customer=customer, is_void=False)
-        .filter(occurred_at__date__lte=as_of)
+        .filter(local_days("occurred_at", last=as_of))
         .order_by("occurred_at", "pk")
     )
     payments = list(
-        Payment.objects.filter(customer=customer, received_at__date__lte=as_of)
+        Payment.objects.filter(local_days("received_at", last=as_of), customer=customer)
         .select_related("method")
         .order_by("received_at", "pk")
     )
@@ -232,7 +233,7 @@ def receivables_aging(*, user, as_of: datetime.date, customers: QuerySet[Custome
     """One row per customer with money open at D, bucket columns, in one aggregate query.
     `user=None` is the system (scoring jobs): every customer."""
     cut = calculations.aging_cutoffs(as_of)
-    sales = Sale.objects.filter(is_void=False, occurred_at__date__lte=as_of)
+    sales = Sale.objects.filter(local_days("occurred_at", last=as_of), is_void=False)
     if user is not None:
         sales = scope_queryset(sales, user, "customer__")
     base = sales_with_open_amounts(sales, as_of)
@@ -313,7 +314,7 @@ def receivable_figures(*, customer_ids, as_of: datetime.date) -> dict[int, Recei
 
 def _first_sales(ids, as_of) -> dict[int, datetime.date]:
     rows = (
-        Sale.objects.filter(customer_id__in=ids, is_void=False, occurred_at__date__lte=as_of)
+        Sale.objects.filter(local_days("occurred_at", last=as_of), customer_id__in=ids, is_void=False)
         .values("customer_id")
         .annotate(first=Min("occurred_at"))
         .order_by()
@@ -331,9 +332,7 @@ def _countback_dso(*, aging: dict, as_of: datetime.date, first_sales: dict) -> d
     earliest = min(calculations.local_date(aging[cid]["oldest_open"]) for cid in owing).replace(day=1)
     monthly: dict[int, dict[datetime.date, Decimal]] = {}
     for row in (
-        Sale.objects.filter(
-            customer_id__in=owing, is_void=False, occurred_at__date__gte=earliest, occurred_at__date__lte=as_of
-        )
+        Sale.objects.filter(local_days("occurred_at", earliest, as_of), customer_id__in=owing, is_void=False)
         .annotate(month=TruncMonth("occurred_at"))
         .values("customer_id", "month")
         .annotate(total=money_sum("amount"))
@@ -353,9 +352,9 @@ def _payment_history(*, customer_ids, as_of: datetime.date) -> dict[int, dict]:
     t12m_start = calculations.window_start(as_of, calculations.T12M_DAYS)
     dso_start = calculations.window_start(as_of, calculations.DSO_DAYS)
     paid_in_window = Allocation.objects.filter(applied_on__gte=t12m_start, applied_on__lte=as_of).values("sale_id")
-    sales = Sale.objects.filter(customer_id__in=customer_ids, is_void=False, occurred_at__date__lte=as_of).filter(
-        Q(occurred_at__date__gte=t12m_start) | Q(pk__in=paid_in_window)
-    )
+    sales = Sale.objects.filter(
+        local_days("occurred_at", last=as_of), customer_id__in=customer_ids, is_void=False
+    ).filter(local_days("occurred_at", t12m_start) | Q(pk__in=paid_in_window))
     rows = list(sales.values_list("pk", "customer_id", "occurred_at", "due_date", "amount"))
     applied: dict[int, list] = {}
     for sale_id, applied_on, amount in Allocation.objects.filter(

@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from custnotes.dates import local_days
 from custnotes.excel import SheetWriter, new_workbook
 from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
@@ -36,9 +37,7 @@ def summary(*, customers, as_of):
     ids = [c.pk for c in customers]
     start = calculations.window_start(as_of, calculations.T12M_DAYS)
     counts = dict(
-        Sale.objects.filter(
-            customer_id__in=ids, is_void=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of
-        )
+        Sale.objects.filter(local_days("occurred_at", start, as_of), customer_id__in=ids, is_void=False)
         .values("customer_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -77,7 +76,7 @@ def customer_ids(customers) -> dict[int, str]:
 def sales_rows(*, customers, as_of):
     names = customer_ids(customers)
     sales = (
-        Sale.objects.filter(customer_id__in=names, occurred_at__date__lte=as_of)
+        Sale.objects.filter(local_days("occurred_at", last=as_of), customer_id__in=names)
         .order_by("occurred_at", "pk")
         .values_list(
             "pk",
@@ -128,7 +127,7 @@ def payments_rows(*, customers, as_of):
         # "Sale ID:amount": the import applies exactly these amounts back
         applies.setdefault(payment_id, []).append(f"{exported_id(sale_external, sale_pk)}:{amount}")
     payments = (
-        Payment.objects.filter(customer_id__in=names, received_at__date__lte=as_of)
+        Payment.objects.filter(local_days("received_at", last=as_of), customer_id__in=names)
         .select_related("method", "refund_of")
         .order_by("received_at", "pk")
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import F, QuerySet
 from django.db.models.functions import TruncDate
 
+from custnotes.dates import local_days
 from custnotes.money import money_sum
 from custnotes.permissions import scope_queryset
 from transactions.calculations import T12M_DAYS, window_start
@@ -17,9 +18,9 @@ from .models import CustomerValuation, ValuationRun
 
 def purchase_days(*, as_of: datetime.date, customer_ids=None, since: datetime.date | None = None) -> list[tuple]:
     """(customer id, day, amount) with same-day sales merged, non-void, up to as_of: one query."""
-    sales = Sale.objects.filter(is_void=False, occurred_at__date__lte=as_of)
+    sales = Sale.objects.filter(local_days("occurred_at", last=as_of), is_void=False)
     if since is not None:
-        sales = sales.filter(occurred_at__date__gte=since)
+        sales = sales.filter(local_days("occurred_at", since))
     if customer_ids is not None:
         sales = sales.filter(customer_id__in=customer_ids)
     return list(
@@ -36,7 +37,7 @@ def t12m_costed_totals(*, as_of: datetime.date) -> dict[str, Decimal]:
     known ({"revenue", "cogs"}): what the portfolio's margin ratio is computed from."""
     start = window_start(as_of, T12M_DAYS)
     return Sale.objects.filter(
-        is_void=False, cost_of_goods__isnull=False, occurred_at__date__gte=start, occurred_at__date__lte=as_of
+        local_days("occurred_at", start, as_of), is_void=False, cost_of_goods__isnull=False
     ).aggregate(revenue=money_sum("amount"), cogs=money_sum("cost_of_goods"))
 
 

@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from costing.selectors import pnl_by_customer
+from custnotes.dates import local_days
 from custnotes.money import ZERO, money_sum
 from custnotes.registry import registry
 from customers.models import Customer
@@ -185,10 +186,9 @@ def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[Custo
     t12m = {
         row["customer_id"]: row
         for row in Sale.objects.filter(
+            local_days("occurred_at", start, as_of),
             customer_id__in=customer_ids,
             is_void=False,
-            occurred_at__date__gte=start,
-            occurred_at__date__lte=as_of,
         )
         .values("customer_id")
         .annotate(revenue=money_sum("amount"), count=Count("pk"))
