@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect
 from django.templatetags.static import static
@@ -17,6 +18,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2.paginators import LazyPaginator
 
 from custnotes import backup, selectors, tasks
 from custnotes.excel import table_to_workbook, workbook_response
@@ -111,6 +113,13 @@ class ReportPageMixin:
         )
 
 
+def bounded_count(rows, cap: int) -> int:
+    """How many rows, counting at most cap + 1 (a queryset: COUNT over a LIMIT subquery)."""
+    if isinstance(rows, QuerySet):
+        return rows.order_by()[: cap + 1].count()
+    return min(len(rows), cap + 1)
+
+
 class FilteredTableView(SingleTableMixin, FilterView):
     """A list page: filter form, sortable paginated table, and an .xlsx export of the filtered rows.
 
@@ -120,7 +129,12 @@ class FilteredTableView(SingleTableMixin, FilterView):
     """
 
     template_name = "includes/list.html"
-    paginate_by = 25
+    # The table alone paginates, without counting: LazyPaginator fetches one row more than the page to
+    # know there is a next one (an unfiltered COUNT over millions of rows would cost more than the
+    # page). The row count above the table is bounded: exact up to COUNT_CAP, "more than" past it.
+    paginate_by = None
+    table_pagination = {"per_page": 25, "paginator_class": LazyPaginator}
+    COUNT_CAP = 10_000
     title = ""
     export_name = "export"
     default_columns: tuple[str, ...] = ()
@@ -145,6 +159,10 @@ class FilteredTableView(SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        if not self.is_export():
+            context.update(
+                row_count=bounded_count(context["table"].data.data, self.COUNT_CAP), count_cap=self.COUNT_CAP
+            )
         context.update(
             title=self.title,
             export_query=export_query(self.request),
