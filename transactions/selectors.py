@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -158,46 +158,52 @@ def customer_credit(*, customer: Customer) -> Decimal:
 # --- the customer's ledger ----------------------------------------------------------------------
 
 
-def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
-    """Everything the notebook's ledger section shows, as of D: the statement with running balance
-    and the open items (the customer's own rows), and the figures — aging, open total, overdue, DSO,
-    late share, days to pay — from receivable_figures, the one source every page reads them from."""
-    sales = list(
-        Sale.objects.filter(customer=customer, is_void=False)
-        .filter(local_days("occurred_at", last=as_of))
-        .order_by("occurred_at", "pk")
-    )
-    payments = list(
-        Payment.objects.filter(local_days("received_at", last=as_of), customer=customer)
-        .select_related("method")
-        .order_by("received_at", "pk")
-    )
-    paid_by_sale: dict[int, Decimal] = {}
-    for sale_id, amount in Allocation.objects.filter(
-        sale__customer=customer, sale__is_void=False, applied_on__lte=as_of
-    ).values_list("sale_id", "amount"):
-        paid_by_sale[sale_id] = paid_by_sale.get(sale_id, ZERO) + amount
+STATEMENT_RECENT = 50  # statement lines the notebook shows at least (the whole day of the oldest)
+OPEN_ROWS_SHOWN = 100  # open items the notebook lists; the rest are a link away (the sales list)
 
+
+def customer_statement(*, customer: Customer, as_of: datetime.date, recent: int | None = None) -> dict:
+    """The customer's statement of account as of D with its running balance: every sale, receipt and
+    refund, or with `recent`, those from the local day of the recent-th latest entry on (that day
+    whole) after an opening balance summed in the database. {lines, opening_balance, statement_since
+    (None when the statement is whole), earlier_sales, earlier_payments}. A fixed number of queries."""
+    sales = Sale.objects.filter(local_days("occurred_at", last=as_of), customer=customer, is_void=False)
+    payments = Payment.objects.filter(local_days("received_at", last=as_of), customer=customer)
+    since = None
+    if recent is not None:
+        latest = sorted(
+            [
+                *sales.order_by("-occurred_at", "-pk").values_list("occurred_at", flat=True)[:recent],
+                *payments.order_by("-received_at", "-pk").values_list("received_at", flat=True)[:recent],
+            ],
+            reverse=True,
+        )[:recent]
+        # the oldest of them (the whole history when it is shorter): the same queries either way
+        since = calculations.local_date(latest[-1]) if latest else as_of
+    opening, earlier_sales, earlier_payments = ZERO, 0, 0
+    if since is not None:
+        day_before = since - datetime.timedelta(days=1)
+        sold = sales.filter(local_days("occurred_at", last=day_before)).aggregate(
+            total=money_sum("amount"), n=Count("pk")
+        )
+        paid = payments.filter(local_days("received_at", last=day_before)).aggregate(
+            receipts=money_sum(
+                Case(When(kind=PaymentKind.RECEIPT, then=F("amount")), default=Value(0), output_field=MoneyField())
+            ),
+            refunds=money_sum(
+                Case(When(kind=PaymentKind.REFUND, then=F("amount")), default=Value(0), output_field=MoneyField())
+            ),
+            n=Count("pk"),
+        )
+        opening = sold["total"] - paid["receipts"] + paid["refunds"]
+        earlier_sales, earlier_payments = sold["n"], paid["n"]
+        sales = sales.filter(local_days("occurred_at", since))
+        payments = payments.filter(local_days("received_at", since))
     entries = []
-    open_rows = []
     for sale in sales:
         occurred = calculations.local_date(sale.occurred_at)
-        paid = paid_by_sale.get(sale.pk, ZERO)
         entries.append((occurred, 0, "sale", f"#{sale.pk}", sale.product, sale.amount, ZERO, sale.pk))
-        if sale.amount - paid > ZERO:
-            open_rows.append(
-                {
-                    "sale": sale,
-                    "paid": paid,
-                    "open_amount": sale.amount - paid,
-                    "days_past_due": calculations.days_past_due(sale.due_date, as_of),
-                    "bucket": calculations.aging_bucket(sale.due_date, as_of),
-                    "status": calculations.sale_status(
-                        amount=sale.amount, paid=paid, due_date=sale.due_date, as_of=as_of
-                    ),
-                }
-            )
-    for payment in payments:
+    for payment in payments.select_related("method"):
         day = calculations.local_date(payment.received_at)
         if payment.kind == PaymentKind.REFUND:
             entries.append((day, 1, "refund", payment.reference, str(payment.method), payment.amount, ZERO, payment.pk))
@@ -205,14 +211,45 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
             entries.append(
                 (day, 1, "receipt", payment.reference, str(payment.method), ZERO, payment.amount, payment.pk)
             )
+    return {
+        "lines": calculations.statement(entries, opening_balance=opening),
+        "opening_balance": opening,
+        "statement_since": since if earlier_sales or earlier_payments else None,
+        "earlier_sales": earlier_sales,
+        "earlier_payments": earlier_payments,
+    }
 
-    lines = calculations.statement(entries)
+
+def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
+    """Everything the notebook's ledger section shows, as of D: the recent statement with running
+    balance and the open items (the customer's own rows, bounded: a customer with thousands of sales
+    shows its recent activity, the rest is in the lists and the .xlsx statement), and the figures —
+    aging, open total, overdue, DSO, late share, days to pay — from receivable_figures, the one source
+    every page reads them from. A fixed number of queries whatever the history."""
+    sales = Sale.objects.filter(local_days("occurred_at", last=as_of), customer=customer, is_void=False)
+    open_sales = sales_with_open_amounts(sales, as_of).filter(open_amount__gt=0).order_by("due_date", "pk")
+    open_count = open_sales.count()
+    open_rows = [
+        {
+            "sale": sale,
+            "paid": sale.paid,
+            "open_amount": sale.open_amount,
+            "days_past_due": calculations.days_past_due(sale.due_date, as_of),
+            "bucket": calculations.aging_bucket(sale.due_date, as_of),
+            "status": calculations.sale_status(amount=sale.amount, paid=sale.paid, due_date=sale.due_date, as_of=as_of),
+        }
+        for sale in open_sales[:OPEN_ROWS_SHOWN]
+    ]
+
+    statement = customer_statement(customer=customer, as_of=as_of, recent=STATEMENT_RECENT)
+    lines, opening = statement["lines"], statement["opening_balance"]
     figures = receivable_figures(customer_ids=[customer.pk], as_of=as_of)[customer.pk]
     buckets = figures.buckets()
-    balance = lines[-1].balance if lines else ZERO
+    balance = lines[-1].balance if lines else opening
     return {
-        "lines": lines,
+        **statement,
         "open_rows": open_rows,
+        "open_count": open_count,
         "figures": figures,
         "aging": [(bucket, bucket.label, buckets[bucket]) for bucket in AgingBucket],
         "open_total": figures.open_total,

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from custnotes.dates import local_days
 from custnotes.excel import SheetWriter, new_workbook
 from custnotes.identity import exported_id
+from custnotes.money import ZERO
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 from customers.models import Customer
 
@@ -158,8 +159,9 @@ PAYMENTS_SHEET = SheetSpec(
 
 def statement_workbook(*, customer: Customer, as_of) -> Workbook:
     """The customer's statement of account as of a date: every sale, receipt and refund with the
-    running balance (selectors.customer_ledger, as on the notebook), then the closing balance."""
-    ledger = selectors.customer_ledger(customer=customer, as_of=as_of)
+    running balance (selectors.customer_statement, whole; the notebook shows its recent part), then
+    the closing balance."""
+    ledger = selectors.customer_statement(customer=customer, as_of=as_of)
     workbook = new_workbook()
     headers = [_("date"), _("kind"), _("reference"), _("description"), _("debit"), _("credit"), _("balance")]
     sheet = SheetWriter(
@@ -171,5 +173,6 @@ def statement_workbook(*, customer: Customer, as_of) -> Workbook:
         sheet.append(
             [line.date, kind, line.reference, line.description, line.debit or None, line.credit or None, line.balance]
         )
-    sheet.append([as_of, "", "", str(_("Balance")), None, None, ledger["balance"]])
+    closing = ledger["lines"][-1].balance if ledger["lines"] else ZERO
+    sheet.append([as_of, "", "", str(_("Balance")), None, None, closing])
     return workbook
