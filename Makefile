@@ -86,6 +86,6 @@ fmt: install
 messages: install
 	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete --no-location
 
-## benchmark: time and peak memory of the model fit (100k customers), a 100k-row import and a large export
+## benchmark: time and peak memory of the model fits (1,000,000 customers, side by side with lifetimes), a 100k-row import and a large export
 benchmark: migrate
 	$(MANAGE) benchmark
