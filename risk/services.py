@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from custnotes.bulk import bulk_update_rows
 from custnotes.money import ZERO, money_sum
 from custnotes.registry import registry
 from customers.models import Customer, Industry
@@ -235,7 +236,7 @@ def _sync_alerts(assessments, customers, as_of) -> None:
             alert.resolved_at = now
             to_update.append(alert)
     RiskAlert.objects.bulk_create(to_create)
-    RiskAlert.objects.bulk_update(to_update, ["level", "details", "last_seen_as_of", "resolved_at"])
+    bulk_update_rows(RiskAlert, to_update, ["level", "details", "last_seen_as_of", "resolved_at"])
 
 
 def _propose(assessments, customers) -> None:
@@ -297,7 +298,7 @@ def _propose(assessments, customers) -> None:
             )
         )
     CreditProposal.objects.bulk_create(new)
-    CreditProposal.objects.bulk_update(refreshed, ["level", "reasons", "as_of"])
+    bulk_update_rows(CreditProposal, refreshed, ["level", "reasons", "as_of"])
 
 
 # --- people act on it -----------------------------------------------------------------------------

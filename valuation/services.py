@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from costing.selectors import pnl_by_customer
+from custnotes.bulk import bulk_update_rows
 from custnotes.dates import local_days
 from custnotes.money import ZERO, money_sum
 from custnotes.registry import registry
@@ -279,7 +280,7 @@ def valuation_finish(*, run_id: int) -> ValuationRun:
     tiers = calc.value_tiers([row.current_value + (row.potential_value or ZERO) for row in rows])
     for row, tier in zip(rows, tiers, strict=True):
         row.tier = tier
-    CustomerValuation.objects.bulk_update(rows, ["r_score", "f_score", "m_score", "segment", "tier"], batch_size=1000)
+    bulk_update_rows(CustomerValuation, rows, ["r_score", "f_score", "m_score", "segment", "tier"])
     # The sections after valuation (risk) score from the same run.
     for step in registry.ordered(registry.scoring_steps):
         step.run(run)
