@@ -24,7 +24,17 @@ def customer_scope_q(user, path: str = "") -> Q:
         return Q(pk__in=[])
     if sees_all_customers(user):
         return Q()
-    return Q(**{f"{path}team__members": user})
+    # the user's teams read once (a handful of ids), so that no list joins teams and their members
+    return Q(**{f"{path}team_id__in": team_ids(user)})
+
+
+def team_ids(user) -> list[int]:
+    """The ids of the teams `user` belongs to, read once per user object (once a request)."""
+    ids = getattr(user, "_custnotes_team_ids", None)
+    if ids is None:
+        ids = list(user.teams.values_list("pk", flat=True))
+        user._custnotes_team_ids = ids
+    return ids
 
 
 def scope_queryset(queryset: QuerySet, user, path: str = "") -> QuerySet:

@@ -138,6 +138,14 @@ class RiskAlert(models.Model):
                 name="risk_alert_one_open_per_cause",
             )
         ]
+        # the navigation badge on every page: open, unacknowledged alerts (of the user's customers)
+        indexes = [
+            models.Index(
+                fields=["customer"],
+                condition=Q(resolved_at__isnull=True, acknowledged_at__isnull=True),
+                name="risk_alert_waiting",
+            )
+        ]
 
     def __str__(self):
         return f"{self.customer}: {self.get_kind_display()}"

@@ -7,7 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from custnotes.views import FilteredTableView
+from customers.selectors import customer_list
 from tests.transactions.factories import record_sale
+from transactions.selectors import sale_list
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +43,12 @@ def test_pages_go_on_without_a_count(client_for, finance_user, sales, monkeypatc
     second = client.get(reverse("transactions:sales"), {"page": 2})
     assert second.status_code == 200
     assert len(second.context["table"].page.object_list) == 1
+
+
+def test_a_sales_users_scope_is_their_team_ids_not_a_join(sales_user, east_customer, south_customer):
+    record_sale(east_customer, "10.00")
+    record_sale(south_customer, "20.00")
+    sales = sale_list(user=sales_user)
+    assert [s.customer_id for s in sales] == [east_customer.pk]  # their team's customer only
+    for sql in (str(sales.query), str(customer_list(user=sales_user).query)):
+        assert "team_members" not in sql  # no join of teams and members on every page
