@@ -197,6 +197,7 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["team", "name"]),
             models.Index(fields=["customer_type"]),
+            models.Index(fields=["name", "id"], name="customer_by_name"),  # the list's order
         ]
 
     def __str__(self):

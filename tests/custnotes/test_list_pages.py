@@ -52,3 +52,12 @@ def test_a_sales_users_scope_is_their_team_ids_not_a_join(sales_user, east_custo
     assert [s.customer_id for s in sales] == [east_customer.pk]  # their team's customer only
     for sql in (str(sales.query), str(customer_list(user=sales_user).query)):
         assert "team_members" not in sql  # no join of teams and members on every page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_the_search_box_has_trigram_indexes_behind_it():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE %s", ["%_trgm"])
+        definitions = [row[0] for row in cursor.fetchall()]
+    for column in ("name", "company", "contact_person", "phone", "email", "product"):
+        assert any(f"upper(({column})::text) gin_trgm_ops" in d for d in definitions), column
