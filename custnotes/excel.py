@@ -76,6 +76,9 @@ def make_cell(ws, value):
     return cell
 
 
+EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, Excel's limit
+
+
 class SheetWriter:
     """Writes one sheet of a write-only workbook: optional title rows, a bold header row with the
     panes frozen below it, then rows. With `autofilter`, the header row filters the rows appended
@@ -91,23 +94,32 @@ class SheetWriter:
         title_rows: Sequence[Sequence] = (),
         autofilter: bool = False,
     ):
-        self.ws = workbook.create_sheet(title=title[:31])
-        self.header_row = len(title_rows) + 1
-        self.columns = len(headers)
-        self.rows = 0
+        self.workbook, self.title, self.headers, self.widths = workbook, title, headers, widths
+        self.title_rows = title_rows
         self.filtering = autofilter
+        self.part = 1
+        self.total_rows = 0  # over every part of the sheet
+        self._open(title[:31])
+
+    def _open(self, title: str):
+        self.ws = self.workbook.create_sheet(title=title)
+        self.header_row = len(self.title_rows) + 1
+        self.columns = len(self.headers)
+        self.rows = 0
         self.ws.freeze_panes = f"A{self.header_row + 1}"
-        for index, header in enumerate(headers, start=1):
-            width = widths[index - 1] if index - 1 < len(widths) else max(10, min(40, len(str(header)) * 2 + 2))
+        for index, header in enumerate(self.headers, start=1):
+            width = (
+                self.widths[index - 1] if index - 1 < len(self.widths) else max(10, min(40, len(str(header)) * 2 + 2))
+            )
             self.ws.column_dimensions[get_column_letter(index)].width = width
         bold = Font(bold=True)
-        for title_row in title_rows:
+        for title_row in self.title_rows:
             cells = [make_cell(self.ws, value) for value in title_row]
             if cells:
                 cells[0].font = Font(bold=True, size=12)
             self.ws.append(cells)
         header_cells = []
-        for header in headers:
+        for header in self.headers:
             cell = make_cell(self.ws, str(header))
             cell.font = bold
             header_cells.append(cell)
@@ -115,13 +127,20 @@ class SheetWriter:
         self._set_filter()
 
     def append(self, row: Iterable, formats: Sequence[str | None] = ()):
-        """Append a row; `formats` overrides the number format of the cells it names (by position)."""
+        """Append a row; `formats` overrides the number format of the cells it names (by position).
+        A sheet that is full (Excel's 1,048,576 rows) goes on in a sheet of the same name with the
+        part's number, "销售 (2)", with the same title and header rows: no row is cut."""
+        if self.header_row + self.rows >= EXCEL_MAX_ROWS:
+            self.part += 1
+            suffix = f" ({self.part})"
+            self._open(self.title[: 31 - len(suffix)] + suffix)
         cells = [make_cell(self.ws, value) for value in row]
         for cell, number_format in zip(cells, formats, strict=False):
             if number_format and cell.value is not None and not isinstance(cell.value, str):
                 cell.number_format = number_format
         self.ws.append(cells)
         self.rows += 1
+        self.total_rows += 1
         self._set_filter()
 
     def end_filter(self):

@@ -186,3 +186,26 @@ def test_chosen_filters_say_labels_and_skip_what_was_left_empty(team_east):
         (gettext("archived"), gettext("All")),
     ]
     assert chosen_filters(CustomerFilterSet({}).form) == []
+
+
+def test_a_full_sheet_goes_on_in_a_numbered_sheet(monkeypatch):
+    """Past Excel's row limit a sheet continues in "<name> (2)" with its header row: no row is cut."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from custnotes import excel
+
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 4)  # the header and 3 rows a sheet
+    workbook = excel.new_workbook()
+    sheet = excel.SheetWriter(workbook, "交易 Sales", ["#", "amount"])
+    for i in range(8):
+        sheet.append([i, i * 10])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    book = load_workbook(BytesIO(buffer.getvalue()))
+    assert book.sheetnames == ["交易 Sales", "交易 Sales (2)", "交易 Sales (3)"]
+    rows = [[c.value for c in r] for ws in book.worksheets for r in ws.iter_rows()]
+    assert rows == [["#", "amount"], [0, 0], [1, 10], [2, 20], ["#", "amount"], [3, 30], [4, 40], [5, 50],
+                    ["#", "amount"], [6, 60], [7, 70]]  # fmt: skip
+    assert sheet.total_rows == 8
