@@ -10,12 +10,10 @@ ERRORS_KEPT = 2000
 
 
 def import_job_start(*, user, upload, language: str, good_rows_only: bool = False) -> ImportJob:
-    from custnotes.tasks import import_workbook
-
+    """The job for an upload, waiting for a worker (the caller hands it to custnotes.tasks)."""
     job = ImportJob(user=user, original_name=upload.name[:255], language=language, good_rows_only=good_rows_only)
     job.file.save(f"import-{timezone.now():%Y%m%d%H%M%S}.xlsx", upload, save=False)
     job.save()
-    import_workbook.delay(job.pk)
     return job
 
 
@@ -30,12 +28,9 @@ def import_job_confirm(*, job: ImportJob) -> ImportJob:
 
 
 def _run_again(job: ImportJob, **changes) -> ImportJob:
-    from custnotes.tasks import import_workbook
-
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.CHECKING, progress=0, finished_at=None, **changes
     )
-    import_workbook.delay(job.pk)
     job.refresh_from_db()
     return job
 

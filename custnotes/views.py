@@ -239,6 +239,7 @@ class WorkbookView(View):
             name = f"notebook-{customer_id}-{as_of.isoformat()}.xlsx"
         elif customers.count() > settings.WORKBOOK_INLINE_LIMIT:
             job = export_job_start(user=request.user, as_of=as_of)
+            tasks.export_workbook.delay(job.pk)
             return redirect("workbook-job", pk=job.pk)
         return workbook_response(write_workbook(customers=customers, as_of=as_of), name)
 
@@ -279,6 +280,7 @@ class ImportView(PermissionRequiredMixin, FormView):
         job = import_job_start(
             user=self.request.user, upload=form.cleaned_data["file"], language=translation.get_language() or "zh-hans"
         )
+        tasks.import_workbook.delay(job.pk)
         return redirect("import-job", pk=job.pk)
 
 
@@ -310,9 +312,9 @@ class ImportJobView(PermissionRequiredMixin, TemplateView):
         job = self.get_job()
         action = request.POST.get("action")
         if job.status == ImportJob.Status.INVALID and action == "good-rows":
-            import_job_retry_good_rows(job=job)
+            tasks.import_workbook.delay(import_job_retry_good_rows(job=job).pk)
         elif job.status == ImportJob.Status.WARNED and action == "confirm":
-            import_job_confirm(job=job)
+            tasks.import_workbook.delay(import_job_confirm(job=job).pk)
         return redirect("import-job", pk=job.pk)
 
 
