@@ -225,3 +225,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- bench (manage.py bench) ---------------------------------------------------------------------
+# Only the app that `manage.py bench` starts under gunicorn sets CUSTNOTES_BENCH: every response then
+# says the server's time and query count (custnotes.bench.TimingMiddleware). Never set in a deployment.
+if env.bool("CUSTNOTES_BENCH", default=False):
+    MIDDLEWARE = ["custnotes.bench.TimingMiddleware", *MIDDLEWARE]
+# --- end of bench ----------------------------------------------------------------------------------
