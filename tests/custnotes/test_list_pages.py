@@ -60,4 +60,4 @@ def test_the_search_box_has_trigram_indexes_behind_it():
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE %s", ["%_trgm"])
         definitions = [row[0] for row in cursor.fetchall()]
     for column in ("name", "company", "contact_person", "phone", "email", "product"):
-        assert any(f"upper(({column})::text) gin_trgm_ops" in d for d in definitions), column
+        assert any(f"upper(({column})::text) extensions.gin_trgm_ops" in d for d in definitions), column

@@ -12,12 +12,21 @@ SEARCHED = {
 def trigram_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # in a schema of its own, not public: a restore moves public aside and back (custnotes.backup),
+    # and an operator class living in public would move with it
+    schema_editor.execute("CREATE SCHEMA IF NOT EXISTS extensions")
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA extensions")
+    with schema_editor.connection.cursor() as cursor:  # where it is (an older install may have it elsewhere)
+        cursor.execute(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+            " WHERE e.extname = 'pg_trgm'"
+        )
+        (schema,) = cursor.fetchone()
     for table, columns in SEARCHED.items():
         for column in columns:
             schema_editor.execute(
                 f'CREATE INDEX IF NOT EXISTS "{table}_{column}_trgm" ON "{table}" '
-                f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+                f'USING gin ((UPPER("{column}"::text)) "{schema}".gin_trgm_ops)'
             )
 
 
