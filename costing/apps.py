@@ -86,3 +86,29 @@ class CostingConfig(AppConfig):
         from . import imports
 
         contribute.add_import_sheet(imports.SHEET)
+
+        from django.utils import timezone
+
+        from custnotes.registry import ChangeListener, RunningFigures, Schedule
+
+        from . import selectors, services
+
+        # the running figures: kept in each write's transaction, rebuilt each night, checked on demand
+        contribute.add_change_listener(ChangeListener(name="costing figures", handle=services.figures_refresh))
+        contribute.add_running_figures(
+            RunningFigures(
+                name="costing figures",
+                title=_("Each customer's profit figures over the last 12 months"),
+                check=lambda: selectors.figures_drift(as_of=timezone.localdate()),
+                rebuild=services.figures_rebuild,
+                after_seed=True,
+            )
+        )
+        contribute.add_schedule(
+            Schedule(
+                name="costing: running figures",
+                task="costing.figures_rebuild",
+                crontab={"minute": "5", "hour": "0"},
+                description=_("Recomputes every customer's 12-month profit figures as the window moves on a day."),
+            )
+        )

@@ -1,12 +1,14 @@
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from custnotes.fields import recorded_by_field
 from custnotes.identity import import_id_field
-from custnotes.money import money_field
+from custnotes.money import MoneyField, money_field
 from customers.models import Customer
 
 from .choices import AllocationRule, CostFamily
@@ -118,3 +120,81 @@ class CampaignAllocation(models.Model):
 
     def __str__(self):
         return f"{self.campaign} → {self.customer}: {self.amount}"
+
+
+class CustomerFigures(models.Model):
+    """A customer's running profit figures over the 365 days ending on `as_of` (the T12M of DESIGN's
+    "Definitions"), stored so that the profitability report sorts and pages them in SQL.
+
+    Computed by the one formula source (selectors.pnl_by_customer) and only by
+    services.figures_refresh: inside the transaction of every write that touches the customer (the
+    registry's change listener), and for everyone each night, when the window moves on. They are
+    used only while `as_of` is today; `manage.py check_customer_figures [--fix]` compares them with
+    the source and reports any drift."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="figures", verbose_name=_("customer")
+    )
+    as_of = models.DateField(_("as of"), db_index=True)
+    revenue = money_field(_("revenue"), default=0)
+    cost_of_goods = money_field(_("cost of goods"), default=0)
+    cost_unknown_revenue = money_field(_("revenue without cost of goods"), default=0)
+    payment_fees = money_field(_("payment fees"), default=0)
+    marketing_cost = money_field(_("marketing cost"), default=0)
+    service_cost = money_field(_("service cost"), default=0)
+
+    # what the report sorts by, worked out by the database from the figures above (the ratios only
+    # order rows: the figures shown are ProfitAndLoss's, rounded half-up)
+    gross_margin = models.GeneratedField(
+        expression=F("revenue") - F("cost_of_goods"), output_field=MoneyField(), db_persist=True
+    )
+    contribution_profit = models.GeneratedField(
+        expression=F("revenue") - F("cost_of_goods") - F("payment_fees") - F("marketing_cost") - F("service_cost"),
+        output_field=MoneyField(),
+        db_persist=True,
+    )
+    margin_key = models.GeneratedField(
+        expression=Case(
+            When(revenue=0, then=Value(None)),
+            default=Cast(
+                F("revenue") - F("cost_of_goods") - F("payment_fees") - F("marketing_cost") - F("service_cost"),
+                models.FloatField(),
+            )
+            / F("revenue"),
+        ),
+        output_field=models.FloatField(null=True),
+        db_persist=True,
+    )
+    roi_key = models.GeneratedField(
+        expression=Case(
+            When(marketing_cost=0, then=Value(None)),
+            default=Cast(F("revenue") - F("cost_of_goods") - F("marketing_cost"), models.FloatField())
+            / F("marketing_cost"),
+        ),
+        output_field=models.FloatField(null=True),
+        db_persist=True,
+    )
+
+    FIGURES = ("revenue", "cost_of_goods", "cost_unknown_revenue", "payment_fees", "marketing_cost", "service_cost")
+    SORTED = (*FIGURES, "gross_margin", "contribution_profit")
+
+    class Meta:
+        verbose_name = _("customer figures")
+        verbose_name_plural = _("customer figures")
+        # one index per sort of the report (a page of the sorted rows reads 50 entries, not 100,000
+        # rows)
+        indexes = [
+            models.Index(fields=["revenue"], name="figures_revenue"),
+            models.Index(fields=["cost_of_goods"], name="figures_cost_of_goods"),
+            models.Index(fields=["cost_unknown_revenue"], name="figures_cost_unknown_revenue"),
+            models.Index(fields=["payment_fees"], name="figures_payment_fees"),
+            models.Index(fields=["marketing_cost"], name="figures_marketing_cost"),
+            models.Index(fields=["service_cost"], name="figures_service_cost"),
+            models.Index(fields=["gross_margin"], name="figures_gross_margin"),
+            models.Index(fields=["contribution_profit"], name="figures_contribution_profit"),
+            # and on PostgreSQL, for the ratios both ways with the missing ones last ("… NULLS LAST",
+            # which SQLite's indexes do not take): migration costing 0007, NULLS_LAST_INDEXES
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} @ {self.as_of}"

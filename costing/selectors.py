@@ -2,71 +2,97 @@
 queries (one per source: sales, payment fees, cost entries, campaign shares), whatever the number
 of customers."""
 
+import copy
 import datetime
 from collections import defaultdict
+from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from custnotes.dates import local_days
-from custnotes.money import ZERO, MoneyField, money_sum
+from custnotes.money import CENT, ZERO, MoneyField, format_money, money_sum
 from custnotes.permissions import scope_queryset, sees_all_customers
-from customers.models import Customer
+from custnotes.registry import FiguresDrift
+from customers.choices import CustomerType
+from customers.models import Customer, Industry
 from transactions.calculations import month_starts
 from transactions.models import Payment, Sale
 
-from .calculations import ProfitAndLoss, campaign_roi
+from .calculations import ProfitAndLoss, campaign_roi, t12m_window
 from .choices import CostFamily
-from .models import Campaign, CampaignAllocation, CostCategory, CostEntry
+from .models import Campaign, CampaignAllocation, CostCategory, CostEntry, CustomerFigures
 
 
-def pnl_by_customer(
-    *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date
-) -> dict[int, ProfitAndLoss]:
-    """{customer id: P&L over [start, end]} for the given customers (only those with any figure).
-    Revenue of the sales without a cost of goods ("cost unknown") comes from the same grouped query."""
-    ids = customers.prefetch_related(None).order_by().values("pk")
-    figures: dict[int, dict] = defaultdict(dict)
-    for row in (
+def _family_sum(family_field: str, *, marketing: bool):
+    """Σ amount of the rows in the marketing family (or in any other: the service family)."""
+    condition = Q(**{family_field: CostFamily.MARKETING})
+    return money_sum(
+        Case(
+            When(condition if marketing else ~condition, then=F("amount")), default=Value(0), output_field=MoneyField()
+        )
+    )
+
+
+def pnl_sources(*, ids, start: datetime.date, end: datetime.date) -> list[QuerySet]:
+    """The grouped queries a P&L over [start, end] is summed from, one row per customer id in each
+    (`customer_id` and some of ProfitAndLoss's fields): sales, payment fees, cost entries and
+    campaign shares. `ids` is a queryset of the customers' pks. pnl_by_customer reads them into
+    P&Ls; the profitability report joins them to the customers in SQL."""
+    sales = (
         Sale.objects.filter(local_days("occurred_at", start, end), customer__in=ids, is_void=False)
         .values("customer_id")
-        .annotate(
-            revenue=money_sum("amount"),
-            cogs=money_sum("cost_of_goods"),
-            cost_unknown=money_sum(
+        .annotate(  # cost_unknown_revenue first: after it, "cost_of_goods" names the sum, not the field
+            cost_unknown_revenue=money_sum(
                 Case(When(cost_of_goods__isnull=True, then=F("amount")), default=Value(0), output_field=MoneyField())
             ),
+            revenue=money_sum("amount"),
+            cost_of_goods=money_sum("cost_of_goods"),
         )
-        .order_by()
-    ):
-        figures[row["customer_id"]].update(
-            revenue=row["revenue"], cost_of_goods=row["cogs"], cost_unknown_revenue=row["cost_unknown"]
-        )
-    for row in (
+    )
+    fees = (
         Payment.objects.filter(local_days("received_at", start, end), customer__in=ids)
         .values("customer_id")
-        .annotate(fees=money_sum("fee"))
-        .order_by()
-    ):
-        figures[row["customer_id"]]["payment_fees"] = row["fees"]
+        .annotate(payment_fees=money_sum("fee"))
+    )
     costs = (
         CostEntry.objects.filter(customer__in=ids, date__gte=start, date__lte=end)
-        .values("customer_id", family=F("category__family"))
-        .annotate(total=money_sum("amount"))
-        .order_by()
+        .values("customer_id")
+        .annotate(
+            marketing_cost=_family_sum("category__family", marketing=True),
+            service_cost=_family_sum("category__family", marketing=False),
+        )
     )
     shares = (
         CampaignAllocation.objects.filter(
             customer__in=ids, campaign__starts_on__gte=start, campaign__starts_on__lte=end
         )
-        .values("customer_id", family=F("campaign__category__family"))
-        .annotate(total=money_sum("amount"))
-        .order_by()
+        .values("customer_id")
+        .annotate(
+            marketing_cost=_family_sum("campaign__category__family", marketing=True),
+            service_cost=_family_sum("campaign__category__family", marketing=False),
+        )
     )
-    for row in [*costs, *shares]:
-        key = "marketing_cost" if row["family"] == CostFamily.MARKETING else "service_cost"
-        current = figures[row["customer_id"]]
-        current[key] = current.get(key, ZERO) + row["total"]
+    return [source.order_by() for source in (sales, fees, costs, shares)]
+
+
+def pnl_by_customer(
+    *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date
+) -> dict[int, ProfitAndLoss]:
+    """{customer id: P&L over [start, end]} for the given customers (only those with any figure), in
+    one grouped query per source (pnl_sources). Revenue of the sales without a cost of goods ("cost
+    unknown") comes from the same grouped query as the revenue."""
+    ids = customers.prefetch_related(None).order_by().values("pk")
+    figures: dict[int, dict] = defaultdict(dict)
+    for source in pnl_sources(ids=ids, start=start, end=end):
+        for row in source:
+            current = figures[row.pop("customer_id")]
+            for key, amount in row.items():
+                current[key] = current.get(key, ZERO) + amount
     return {customer_id: ProfitAndLoss(**values) for customer_id, values in figures.items()}
 
 
@@ -199,36 +225,300 @@ def revenue_in_period(*, customers, start: datetime.date, end: datetime.date) ->
     )
 
 
-def profitability(
-    *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date
-) -> tuple[list, ProfitAndLoss]:
-    """The profitability report: one row per customer (a dict of its figures) and the totals, which
-    are the sum of the rows' P&Ls."""
-    customers = customers.select_related("team", "industry")
-    pnl = pnl_by_customer(customers=customers, start=start, end=end)
-    rows, totals = [], ProfitAndLoss()
-    for customer in customers:
-        figures = pnl.get(customer.pk, ProfitAndLoss())
-        totals += figures
-        rows.append(_row(customer, figures))
-    return rows, totals
+# --- the profitability report: sorted, paged and totalled in SQL ---------------------------------
+
+CHECK_CHUNK = 5000  # customers compared at a time
+PNL_FIGURES = ("revenue", "cost_of_goods", "cost_unknown_revenue", "payment_fees", "marketing_cost", "service_cost")
 
 
-def _row(customer, figures: ProfitAndLoss) -> dict:
-    return {
-        "pk": customer.pk,
-        "name": customer.name,
-        "team": customer.team.name,
-        "industry": str(customer.industry or ""),
-        "customer_type": customer.get_customer_type_display(),
-        "revenue": figures.revenue,
-        "cost_of_goods": figures.cost_of_goods,
-        "gross_margin": figures.gross_margin,
-        "cost_unknown_revenue": figures.cost_unknown_revenue,
-        "payment_fees": figures.payment_fees,
-        "marketing_cost": figures.marketing_cost,
-        "service_cost": figures.service_cost,
-        "contribution_profit": figures.contribution_profit,
-        "margin_pct": figures.margin_pct,
-        "marketing_roi": figures.marketing_roi,
+def figures_fresh(*, as_of: datetime.date) -> bool:
+    """Whether every customer has stored figures (CustomerFigures) as of `as_of`: then the report
+    may read them instead of summing the ledger."""
+    stale = CustomerFigures.objects.filter(Q(as_of__lt=as_of) | Q(as_of__gt=as_of))
+    return not stale.exists() and CustomerFigures.objects.count() == Customer.objects.count()
+
+
+def figures_drift(*, as_of: datetime.date, shown: int = 20) -> FiguresDrift:
+    """The customers whose stored running figures are missing, out of date or differ from the
+    ledger (pnl_by_customer over the T12M ending `as_of`), compared in chunks of customer ids."""
+    start, end = t12m_window(as_of)
+    count, examples = 0, []
+
+    def found(text: str) -> None:
+        nonlocal count
+        count += 1
+        if len(examples) < shown:
+            examples.append(text)
+
+    for pk in Customer.objects.filter(figures__isnull=True).order_by("pk").values_list("pk", flat=True):
+        found(_("customer #%(id)s: no running figures stored") % {"id": pk})
+    for pk, day in CustomerFigures.objects.exclude(as_of=as_of).order_by("pk").values_list("pk", "as_of"):
+        found(_("customer #%(id)s: running figures as of %(day)s") % {"id": pk, "day": day.isoformat()})
+    last = 0
+    while True:
+        stored = list(CustomerFigures.objects.filter(customer_id__gt=last, as_of=as_of).order_by("pk")[:CHECK_CHUNK])
+        if not stored:
+            return FiguresDrift(count=count, examples=examples)
+        last = stored[-1].pk
+        chunk = Customer.objects.filter(pk__gte=stored[0].pk, pk__lte=last)
+        source = pnl_by_customer(customers=chunk, start=start, end=end)
+        for row in stored:
+            pnl = source.get(row.pk, ProfitAndLoss())
+            wrong = [f for f in CustomerFigures.FIGURES if getattr(row, f) != getattr(pnl, f)]
+            if wrong:
+                found(
+                    _("customer #%(id)s: %(figure)s %(stored)s stored, %(source)s in the ledger")
+                    % {
+                        "id": row.pk,
+                        "figure": CustomerFigures._meta.get_field(wrong[0]).verbose_name,
+                        "stored": format_money(getattr(row, wrong[0])),
+                        "source": format_money(getattr(pnl, wrong[0])),
+                    }
+                )
+
+
+def _sql(queryset: QuerySet) -> tuple[str, list]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+class ProfitabilityRows:
+    """The report's rows as django-tables2 reads a queryset: `count()`, `order_by(*keys)` (a new,
+    re-ordered set), slices and iteration, each one SQL statement. A row is a dict of the customer
+    and its P&L (pnl_figures): the ratios are ProfitAndLoss's, as everywhere; SQL only sorts by them.
+    Two kinds: FiguresRows read the stored running figures, LedgerRows sum the ledger's sources."""
+
+    model = Customer  # what the rows are: django-tables2 names them by its verbose name
+    KEYS = ("pk", "name", "team", "industry", "customer_type", *PNL_FIGURES, "gross_margin", "contribution_profit")
+    KEYS += ("margin_pct", "marketing_roi")
+    CHUNK = 2000  # rows fetched at a time when iterating (the export)
+    figures_stale = False  # the T12M as of today summed from the ledger: the stored figures are behind
+
+    def __init__(self, *, customers: QuerySet[Customer]):
+        self.customers = customers.prefetch_related(None)
+        self.order: tuple[str, ...] = ()
+        self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.customers.order_by().count()
+        return self._count
+
+    def __len__(self):
+        return self.count()
+
+    def order_by(self, *keys) -> "ProfitabilityRows":
+        ordered = copy.copy(self)
+        ordered.order = tuple(key for key in keys if key.lstrip("-") in self.KEYS)
+        return ordered
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        start = int(key.start or 0)
+        return [self._row(values) for values in self._values(start, None if key.stop is None else int(key.stop))]
+
+    def __iter__(self):
+        return (self._row(values) for values in self._values(0, None, chunked=True))
+
+    def _values(self, start: int, stop: int | None, chunked: bool = False):
+        """The rows' values (dicts: pk, name, team_name, industry_ref, customer_type and the six
+        figures as money) from `start` to `stop`, in the set's order."""
+        raise NotImplementedError
+
+    def totals(self) -> ProfitAndLoss:
+        raise NotImplementedError
+
+    @cached_property
+    def _labels(self) -> tuple[dict, dict]:
+        return {industry.pk: str(industry) for industry in Industry.objects.all()}, dict(CustomerType.choices)
+
+    def _row(self, values: dict) -> dict:
+        industries, types = self._labels
+        pnl = ProfitAndLoss(**{figure: values[figure] for figure in PNL_FIGURES})
+        return {
+            "pk": values["pk"],
+            "name": values["name"],
+            "team": values["team_name"],
+            "industry": industries.get(values["industry_ref"], ""),
+            "customer_type": types.get(values["customer_type"], values["customer_type"]),
+            **pnl_figures(pnl),
+        }
+
+
+class FiguresRows(ProfitabilityRows):
+    """Over the T12M ending on `as_of`, from the stored running figures (every customer's are as of
+    that day: figures_fresh): a sorted page reads the figures' index for the sort."""
+
+    NAMES = {
+        "pk": "pk",
+        "name": "name",
+        "team": "team__name",
+        "industry": "industry__name",
+        "customer_type": "customer_type",
+        **{figure: f"figures__{figure}" for figure in (*PNL_FIGURES, "gross_margin", "contribution_profit")},
+        "margin_pct": "figures__margin_key",
+        "marketing_roi": "figures__roi_key",
     }
+    NULLABLE = {"industry", "margin_pct", "marketing_roi"}  # their missing values sort last both ways
+
+    def __init__(self, *, customers: QuerySet[Customer], as_of: datetime.date):
+        super().__init__(customers=customers)
+        self.as_of = as_of
+
+    def _queryset(self) -> QuerySet:
+        return self.customers.filter(figures__as_of=self.as_of)
+
+    def _values(self, start, stop, chunked=False):
+        ordering = []
+        for key in (*self.order, "pk"):
+            name = key.lstrip("-")
+            field = F(self.NAMES[name])
+            descending = key.startswith("-")
+            nulls = {"nulls_last": True} if name in self.NULLABLE else {}
+            ordering.append(field.desc(**nulls) if descending else field.asc(**nulls))
+        rows = (
+            self._queryset()
+            .order_by(*ordering)
+            .values(
+                "pk",
+                "name",
+                "customer_type",
+                team_name=F("team__name"),
+                industry_ref=F("industry_id"),
+                **{figure: F(f"figures__{figure}") for figure in PNL_FIGURES},
+            )
+        )
+        if chunked:
+            return rows.iterator(chunk_size=self.CHUNK)
+        return rows[start:stop]
+
+    def totals(self) -> ProfitAndLoss:
+        sums = self._queryset().aggregate(**{figure: money_sum(f"figures__{figure}") for figure in PNL_FIGURES})
+        return ProfitAndLoss(**sums)
+
+
+class LedgerRows(ProfitabilityRows):
+    """Over any window, summed from the ledger: the customers left-joined to the grouped queries
+    of pnl_sources (one row per customer each), sorted and paged in one statement."""
+
+    COLUMNS = {  # sort keys -> the column of the statement that orders them
+        "pk": "pk",
+        "name": "name",
+        "team": "team_name",
+        "industry": "industry_name",
+        "customer_type": "customer_type",
+        **{figure: figure for figure in (*PNL_FIGURES, "gross_margin", "contribution_profit")},
+        "margin_pct": "margin_key",
+        "marketing_roi": "roi_key",
+    }
+    NULLABLE = {"industry_name", "margin_key", "roi_key"}  # their missing values sort last both ways
+
+    def __init__(self, *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date):
+        super().__init__(customers=customers)
+        ids = self.customers.order_by().values("pk")
+        self.sources = pnl_sources(ids=ids, start=start, end=end)
+
+    def _base(self) -> tuple[str, list]:
+        """One row per customer: who they are and their six P&L figures in fen (0 where no source has any)."""
+        people, params = _sql(
+            self.customers.order_by().values(
+                cid=F("pk"),
+                cname=F("name"),
+                team_name=F("team__name"),
+                industry_ref=F("industry_id"),
+                industry_name=F("industry__name"),
+                ctype=F("customer_type"),
+            )
+        )
+        joins, sums = [], {figure: [] for figure in PNL_FIGURES}
+        for i, source in enumerate(self.sources):
+            sql, source_params = _sql(source)
+            joins.append(f"LEFT JOIN ({sql}) s{i} ON s{i}.customer_id = c.cid")
+            params += source_params
+            for name in source.query.annotation_select:
+                sums[name].append(f"COALESCE(s{i}.{name}, 0)")
+        figures = ", ".join(f"{' + '.join(terms) or '0'} AS {figure}" for figure, terms in sums.items())
+        sql = (
+            "SELECT c.cid AS pk, c.cname AS name, c.team_name, c.industry_ref, c.industry_name, "  # noqa: S608 - our names, values bound
+            f"c.ctype AS customer_type, {figures} FROM ({people}) c {' '.join(joins)}"
+        )
+        return sql, params
+
+    def _values(self, start, stop, chunked=False):
+        base, params = self._base()
+        margin = "b.revenue - b.cost_of_goods"
+        contribution = f"{margin} - b.payment_fees - b.marketing_cost - b.service_cost"
+        keys = []
+        for key in (*self.order, "pk"):
+            column = self.COLUMNS[key.lstrip("-")]
+            if column in self.NULLABLE:
+                keys.append(f"({column} IS NULL)")
+            keys.append(column + (" DESC" if key.startswith("-") else ""))
+        sql = (
+            f"SELECT * FROM (SELECT b.*, {margin} AS gross_margin, {contribution} AS contribution_profit, "  # noqa: S608 - our names, values bound
+            f"CASE WHEN b.revenue = 0 THEN NULL ELSE 1.0 * ({contribution}) / b.revenue END AS margin_key, "
+            "CASE WHEN b.marketing_cost = 0 THEN NULL "
+            f"ELSE 1.0 * ({margin} - b.marketing_cost) / b.marketing_cost END AS roi_key "
+            f"FROM ({base}) b) r ORDER BY {', '.join(keys)}"
+        )
+        if stop is not None:
+            sql += f" LIMIT {max(0, stop - start)}"
+        elif start and connection.vendor == "sqlite":
+            sql += " LIMIT -1"  # SQLite takes no OFFSET without a LIMIT
+        if start:
+            sql += f" OFFSET {start}"
+        with connection.chunked_cursor() if chunked else connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            while batch := cursor.fetchmany(self.CHUNK):
+                for record in batch:
+                    values = dict(zip(names, record, strict=True))
+                    yield {**values, **{figure: _money(values[figure]) for figure in PNL_FIGURES}}
+
+    def totals(self) -> ProfitAndLoss:
+        """The P&L of all the rows: one aggregate over the same rows."""
+        base, params = self._base()
+        sums = ", ".join(f"SUM({figure})" for figure in PNL_FIGURES)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {sums} FROM ({base}) b", params)  # noqa: S608 - our names, values bound
+            row = cursor.fetchone()
+        return ProfitAndLoss(**{figure: _money(value) for figure, value in zip(PNL_FIGURES, row, strict=True)})
+
+
+def _money(fen) -> Decimal:
+    """A sum of fen from the database (an int, or a numeric on PostgreSQL; None over no rows) as money."""
+    return (Decimal(int(fen or 0)) / 100).quantize(CENT)
+
+
+def pnl_figures(pnl: ProfitAndLoss) -> dict:
+    """A P&L's figures by the report's column names."""
+    return {
+        "revenue": pnl.revenue,
+        "cost_of_goods": pnl.cost_of_goods,
+        "gross_margin": pnl.gross_margin,
+        "cost_unknown_revenue": pnl.cost_unknown_revenue,
+        "payment_fees": pnl.payment_fees,
+        "marketing_cost": pnl.marketing_cost,
+        "service_cost": pnl.service_cost,
+        "contribution_profit": pnl.contribution_profit,
+        "margin_pct": pnl.margin_pct,
+        "marketing_roi": pnl.marketing_roi,
+    }
+
+
+def profitability(
+    *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date, today: datetime.date | None = None
+) -> tuple[ProfitabilityRows, ProfitAndLoss]:
+    """The profitability report: its rows (sorted and paged in SQL, see ProfitabilityRows) and their
+    totals. Over the T12M ending today it reads the stored running figures when every customer's
+    are current; over any other window, or while they are not, it sums the ledger (pnl_sources)."""
+    today = today or timezone.localdate()
+    if (start, end) != t12m_window(today):
+        rows = LedgerRows(customers=customers, start=start, end=end)
+    elif figures_fresh(as_of=today):
+        rows = FiguresRows(customers=customers, as_of=today)
+    else:
+        rows = LedgerRows(customers=customers, start=start, end=end)
+        rows.figures_stale = True
+    return rows, rows.totals()

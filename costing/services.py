@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.dates import date_problem
@@ -16,9 +17,9 @@ from custnotes.registry import registry
 from customers.models import Customer
 
 from . import selectors
-from .calculations import split_largest_remainder
+from .calculations import ProfitAndLoss, split_largest_remainder, t12m_window
 from .choices import AllocationRule, CostFamily
-from .models import Campaign, CampaignAllocation, CostCategory, CostEntry
+from .models import Campaign, CampaignAllocation, CostCategory, CostEntry, CustomerFigures
 
 
 @transaction.atomic
@@ -192,9 +193,10 @@ def campaign_allocate(*, campaign: Campaign) -> list[CampaignAllocation]:
     the total exactly (largest remainder to the fen)."""
     targets = list(campaign.targets.order_by("pk").values_list("pk", flat=True))
     shares = CampaignAllocation.objects.filter(campaign=campaign)
-    registry.customers_changed({*targets, *shares.values_list("customer_id", flat=True)})  # old shares too
+    touched = {*targets, *shares.values_list("customer_id", flat=True)}  # the old shares' customers too
     shares.delete()
     if not targets:
+        registry.customers_changed(touched)
         return []
     if campaign.allocation_rule == AllocationRule.REVENUE:
         revenue = selectors.revenue_in_period(customers=targets, start=campaign.starts_on, end=campaign.ends_on)
@@ -202,7 +204,7 @@ def campaign_allocate(*, campaign: Campaign) -> list[CampaignAllocation]:
     else:
         weights = [Decimal(1)] * len(targets)
     amounts = split_largest_remainder(campaign.total_cost, weights)
-    return CampaignAllocation.objects.bulk_create(
+    created = CampaignAllocation.objects.bulk_create(
         CampaignAllocation(
             campaign=campaign,
             customer_id=pk,
@@ -211,10 +213,74 @@ def campaign_allocate(*, campaign: Campaign) -> list[CampaignAllocation]:
         )
         for pk, amount, weight in zip(targets, amounts, weights, strict=True)
     )
+    registry.customers_changed(touched)
+    return created
 
 
 @transaction.atomic
 def campaign_delete(*, campaign: Campaign) -> None:
-    shares = CampaignAllocation.objects.filter(campaign=campaign)
-    registry.customers_changed(shares.values_list("customer_id", flat=True))
+    touched = list(CampaignAllocation.objects.filter(campaign=campaign).values_list("customer_id", flat=True))
     campaign.delete()
+    registry.customers_changed(touched)
+
+
+# --- the running figures (CustomerFigures) ------------------------------------------------------
+
+FIGURES_CHUNK = 2000  # customers computed and written at a time
+
+
+def _figures_write(customers, as_of: datetime.date) -> int:
+    """Recompute and store the figures of `customers` (a queryset) as of `as_of`, in the caller's
+    transaction. The rows are created or locked first (one upsert), so that a concurrent write of
+    the same customer waits for this one and then computes from what it committed: neither can
+    store figures computed before the other's write."""
+    ids = list(customers.order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    upsert = {"update_conflicts": True, "unique_fields": ["customer"], "batch_size": FIGURES_CHUNK}
+    CustomerFigures.objects.bulk_create(
+        [CustomerFigures(customer_id=pk, as_of=as_of) for pk in ids], update_fields=["as_of"], **upsert
+    )
+    start, end = t12m_window(as_of)
+    pnl = selectors.pnl_by_customer(customers=customers, start=start, end=end)
+    rows = []
+    for pk in ids:
+        figures = pnl.get(pk, ProfitAndLoss())
+        rows.append(
+            CustomerFigures(customer_id=pk, as_of=as_of, **{f: getattr(figures, f) for f in CustomerFigures.FIGURES})
+        )
+    CustomerFigures.objects.bulk_create(rows, update_fields=["as_of", *CustomerFigures.FIGURES], **upsert)
+    return len(rows)
+
+
+def figures_refresh(customer_ids, *, as_of: datetime.date | None = None) -> int:
+    """Bring the running figures of these customers up to date (as of today unless told), in the
+    caller's transaction: the registry's change listener, told by every write service. Returns how
+    many customers' figures were written."""
+    as_of = as_of or timezone.localdate()
+    ids = sorted({int(pk) for pk in customer_ids})
+    written = 0
+    with transaction.atomic(savepoint=False):
+        for first in range(0, len(ids), FIGURES_CHUNK):
+            chunk = ids[first : first + FIGURES_CHUNK]
+            written += _figures_write(Customer.objects.filter(pk__in=chunk), as_of)
+    return written
+
+
+def figures_rebuild(*, as_of: datetime.date | None = None) -> int:
+    """Every customer's running figures as of `as_of` (today): the nightly job (the window moves on
+    with the calendar) and the drift check's repair. In chunks of customer ids, each its own
+    transaction, so memory and locks stay bounded whatever the number of customers."""
+    as_of = as_of or timezone.localdate()
+    written, last = 0, 0
+    while True:
+        following = Customer.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)
+        bounds = list(following[FIGURES_CHUNK - 1 : FIGURES_CHUNK])  # the chunk's last id, if it is a full one
+        chunk = Customer.objects.filter(pk__gt=last)
+        if bounds:
+            chunk = chunk.filter(pk__lte=bounds[0])
+        with transaction.atomic():
+            written += _figures_write(chunk, as_of)
+        if not bounds:
+            return written
+        last = bounds[0]

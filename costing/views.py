@@ -11,7 +11,7 @@ from custnotes.permissions import sees_all_customers
 from custnotes.views import CustomerScopedMixin, FilteredTableView, ReportPageMixin, ServiceFormView, notebook_url
 from customers.selectors import customer_list
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .filtersets import CampaignFilterSet, CostEntryFilterSet, ProfitabilityFilterSet
 from .forms import CampaignForm, CostEntryForm, WindowForm
 from .tables import CampaignTable, CostEntryTable, ProfitabilityTable
@@ -60,6 +60,8 @@ class ProfitabilityReportView(PermissionRequiredMixin, ReportPageMixin, Template
             request.GET or None, queryset=customer_list(user=request.user), user=request.user
         )
         rows, totals = selectors.profitability(customers=filterset.qs, start=start, end=end)
+        if rows.figures_stale:
+            tasks.figures_rebuild_soon()  # answered from the ledger meanwhile
         table = ProfitabilityTable(rows, totals=totals)
         if request.GET.get("export") == "xlsx":
             return self.report_export(

@@ -108,6 +108,33 @@ class ChangeListener:
     section: str = ""  # set by the section that contributes it
 
 
+@dataclass(frozen=True)
+class FiguresDrift:
+    """What a check of stored running figures found: how many records differ from their source (or
+    are missing or out of date), and a few of them described in words."""
+
+    count: int
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunningFigures:
+    """Figures a section stores for speed and keeps in step with their source in every write
+    (`manage.py check_figures` compares them with it; --fix recomputes them).
+
+    check() -> FiguresDrift; rebuild() recomputes all of them and returns how many records it
+    wrote. after_seed: seed_demo writes the source in bulk, past the write services, so it rebuilds
+    these afterwards."""
+
+    name: str
+    title: str
+    check: Callable[[], FiguresDrift]
+    rebuild: Callable[[], int]
+    after_seed: bool = False
+    order: int = 0
+    section: str = ""  # set by the section that contributes it
+
+
 @dataclass(frozen=True, kw_only=True)
 class SaleCheck:
     """What a later section says before sales are recorded, typed or imported: prepare(customer_ids=...)
@@ -224,6 +251,7 @@ class Registry:
         self.schedules: list[Schedule] = []
         self.scoring_steps: list[ScoringStep] = []
         self.change_listeners: list[ChangeListener] = []
+        self.running_figures: list[RunningFigures] = []
         self.sale_checks: list[SaleCheck] = []
         self.summary_providers: list[SummaryProvider] = []
         self.sheets: list[SheetSpec] = []
@@ -286,9 +314,13 @@ class Registry:
     def add_change_listener(self, listener: ChangeListener):
         self._add(self.change_listeners, listener, "name")
 
+    def add_running_figures(self, figures: RunningFigures):
+        self._add(self.running_figures, figures, "name")
+
     def customers_changed(self, customer_ids: Iterable[int]) -> None:
-        """Every write service calls this with the customers it touched: the sections that keep
-        figures derived from them (the scores) hear of it."""
+        """Every write service calls this with the customers it touched, after its writes and inside
+        its transaction: the sections that keep figures derived from them (the running figures, the
+        scores) hear of it and may read what was just written."""
         ids = sorted({int(pk) for pk in customer_ids if pk is not None})
         if ids:
             for listener in self.change_listeners:

@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
+from costing import services
 from costing.calculations import ProfitAndLoss, quarter_window
 from costing.models import Campaign, CampaignAllocation, CostEntry
 from costing.tables import ProfitabilityTable
@@ -255,9 +256,11 @@ def test_campaign_list_shows_the_roi(client_for, finance_user, east_customer):
 # --- the profitability report -------------------------------------------------------------------
 
 
-@pytest.fixture
-def portfolio(east_customer, south_customer, team_east, finance_user):
-    """Three customers with T12M figures (worked out in test_report_totals) and one old entry each."""
+@pytest.fixture(params=["ledger", "running figures"])
+def portfolio(request, east_customer, south_customer, team_east, finance_user):
+    """Three customers with T12M figures (worked out in test_report_totals) and one old entry each;
+    every report test runs twice: summed from the ledger, and read from the stored running figures
+    (rebuilt for everyone, as the nightly job does)."""
     a, b = east_customer, south_customer
     c = CustomerFactory(team=team_east, name="Campaign Co")
     record_sale(a, "1000.00", -10, cost_of_goods=D("400.00"))
@@ -270,6 +273,8 @@ def portfolio(east_customer, south_customer, team_east, finance_user):
     # older than the 365 days ending today
     record_sale(a, "7777.00", -400)
     cost(b, "8888.00", -365, category_name="Repairs")
+    if request.param == "running figures":
+        services.figures_rebuild()
     return a, b, c
 
 
