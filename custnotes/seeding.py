@@ -753,8 +753,9 @@ class Seeder:
         )
 
     def write_payments(self, rng, chunk: int, lo: int, hi: int, sales, sale_ids: np.ndarray) -> np.ndarray:
-        """Receipts (each allocated by hand to its batch of invoices), their allocations, refunds.
-        Returns each sale's paid amount (Σ of its allocations)."""
+        """Receipts (each allocated by hand to its batch of invoices, with their running allocated
+        and refunded sums), their allocations, refunds. Returns each sale's paid amount (Σ of its
+        allocations)."""
         cal = self.cal
         k = hi - lo
         paid_idx = np.flatnonzero(sales["paid"])
@@ -818,6 +819,7 @@ class Seeder:
         alloc_amount = np.r_[amount[paid_idx[others]], instalment].astype(np.int64)
         r_amount = np.zeros(n_receipts, dtype=np.int64)
         np.add.at(r_amount, alloc_receipt, alloc_amount)
+        r_allocated = r_amount.copy()  # the receipts' running figures, as the services keep them
         # surplus: refunded (the chunk's share of the refunds), or kept as credit after the last sale
         r_moment = cal.moment(r_day, r_second)
         sale_moment = cal.moment(sales["day"], sales["second"])
@@ -836,6 +838,8 @@ class Seeder:
         credit[refunded] = False
         surplus[credit] = rng.integers(100_00, 5_000_00, int(credit.sum()))
         r_amount += surplus
+        r_refunded = np.zeros(n_receipts, dtype=np.int64)
+        r_refunded[refunded] = surplus[refunded]
         # the receipt rows
         methods = self.methods
         method = np.where(
@@ -884,6 +888,10 @@ class Seeder:
                 "note": [""] * (n_receipts + n_refunds),
                 "created_by_id": finance[rng.integers(0, len(finance), n_receipts + n_refunds)],
                 "created_at": np.r_[r_moment, f_moment] + 120,
+                # Σ allocations and Σ refunds of each receipt (a refund's own are 0); what is left of
+                # it is the database's generated column
+                "allocated_to_date": np.r_[r_allocated, np.zeros(n_refunds, dtype=np.int64)],
+                "refunded_to_date": np.r_[r_refunded, np.zeros(n_refunds, dtype=np.int64)],
             },
             moments=("received_at", "created_at"),
         )

@@ -52,6 +52,10 @@ class PaymentMethod(models.Model):
         return reverse("transactions:method-update", args=[self.pk])
 
 
+# Sale.settlement, in the order the list sorts by status: unpaid, partly paid, paid, void.
+SETTLEMENT_UNPAID, SETTLEMENT_PARTLY_PAID, SETTLEMENT_PAID, SETTLEMENT_VOID = 0, 1, 2, 3
+
+
 class Sale(models.Model):
     """A sale (invoice). Its status comes from its allocations; a void sale counts nowhere."""
 
@@ -71,7 +75,7 @@ class Sale(models.Model):
     created_by = recorded_by_field()
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     # Running figures, kept in the same transaction as every allocation written or removed (the
-    # services: _sales_paid_refresh), so that lists sort and filter by them through an index instead
+    # services: sales_paid_refresh), so that lists sort and filter by them through an index instead
     # of summing allocations per sale; `manage.py check_ledger_figures` recomputes and reports drift.
     paid_to_date = money_field(_("paid"), default=0, db_default=0)
     open_to_date = models.GeneratedField(
@@ -82,6 +86,19 @@ class Sale(models.Model):
         output_field=MoneyField(),
         db_persist=True,
         verbose_name=_("open"),
+    )
+    # How far the sale is settled, whatever the day: what the list's sort by status reads, with the
+    # due date, through an index (the status itself depends on today: overdue is unsettled and past due).
+    settlement = models.GeneratedField(
+        expression=models.Case(
+            models.When(is_void=True, then=models.Value(SETTLEMENT_VOID)),
+            models.When(paid_to_date__gte=models.F("amount"), then=models.Value(SETTLEMENT_PAID)),
+            models.When(paid_to_date__gt=0, then=models.Value(SETTLEMENT_PARTLY_PAID)),
+            default=models.Value(SETTLEMENT_UNPAID),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("settlement"),
     )
 
     class Meta:
@@ -104,6 +121,7 @@ class Sale(models.Model):
             models.Index(fields=["customer", "occurred_at"]),
             models.Index(fields=["amount"], name="sale_amount"),  # the list's sort by amount
             models.Index(fields=["open_to_date"], name="sale_open"),  # … by open amount
+            models.Index(fields=["settlement", "due_date"], name="sale_settlement"),  # … by status
             # the open sales by due date: overdue filters, the aging, the week's receivables
             models.Index(fields=["due_date"], condition=models.Q(open_to_date__gt=0), name="sale_open_due"),
         ]
@@ -142,6 +160,21 @@ class Payment(models.Model):
     note = models.CharField(_("memo"), max_length=300, blank=True)
     created_by = recorded_by_field()
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Running figures of a receipt, kept in the same transaction as every allocation or refund written
+    # or removed (the services: payments_figures_refresh), as Sale.paid_to_date is: the list sorts by
+    # what is left (customer credit) through an index, and the credit is found without summing
+    # allocations and refunds per receipt; `manage.py check_ledger_figures` recomputes and reports drift.
+    allocated_to_date = money_field(_("allocated"), default=0, db_default=0)
+    refunded_to_date = money_field(_("refunded"), default=0, db_default=0)
+    unallocated_to_date = models.GeneratedField(
+        expression=models.Case(
+            models.When(kind=PaymentKind.REFUND, then=models.Value(0)),
+            default=models.F("amount") - models.F("allocated_to_date") - models.F("refunded_to_date"),
+        ),
+        output_field=MoneyField(),
+        db_persist=True,
+        verbose_name=_("credit left"),
+    )
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -151,10 +184,24 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=models.Q(fee__gte=0), name="payment_fee_not_negative"),
+            # a receipt is never applied or paid back beyond its amount: the database refuses a
+            # running figure (or a race) that would make the credit negative
+            models.CheckConstraint(
+                condition=models.Q(allocated_to_date__gte=0, refunded_to_date__gte=0)
+                & models.Q(amount__gte=models.F("allocated_to_date") + models.F("refunded_to_date")),
+                name="payment_applied_within_amount",
+            ),
         ]
         indexes = [
             models.Index(fields=["customer", "received_at"]),
-            models.Index(fields=["amount"], name="payment_amount"),  # the list's sort by amount
+            # the list's sorts (each an index to read the first page from, not a sort of every row)
+            models.Index(fields=["amount"], name="payment_amount"),
+            models.Index(fields=["unallocated_to_date"], name="payment_unallocated"),
+            models.Index(fields=["kind"], name="payment_kind"),
+            models.Index(fields=["fee"], name="payment_fee"),
+            models.Index(fields=["reference"], name="payment_reference"),
+            # the receipts with credit left, by customer: applying credit, the customers with credit
+            models.Index(fields=["customer"], condition=models.Q(unallocated_to_date__gt=0), name="payment_credit"),
         ]
 
     def __str__(self):

@@ -4,7 +4,22 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,7 +27,7 @@ from django.utils import timezone
 from custnotes.dates import local_days
 from custnotes.money import ZERO, MoneyField, money_sum
 from custnotes.permissions import scope_queryset
-from customers.models import Customer
+from customers.models import Customer, Team
 
 from . import calculations
 from .choices import AgingBucket, PaymentKind, SaleStatus
@@ -72,7 +87,19 @@ def sale_get(*, user, pk) -> Sale:
 
 
 def payments_with_unallocated(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
-    """Annotate a receipt's allocated and refunded sums and what is left of it (customer credit)."""
+    """Annotate a receipt's allocated and refunded sums and what is left of it (customer credit; 0 for
+    a refund): its running figures (allocated_to_date, refunded_to_date, unallocated_to_date: stored,
+    the last indexed, kept by the services), so that the list sorts and the credit is found without
+    a sum per receipt."""
+    return queryset.annotate(
+        allocated=F("allocated_to_date"), refunded=F("refunded_to_date"), unallocated=F("unallocated_to_date")
+    )
+
+
+def payment_figures_sources() -> tuple[Coalesce, Coalesce]:
+    """What a payment's running figures come from, as expressions over the outer payment (OuterRef
+    "pk"): the sum of its allocations and the sum of the refunds paid out of it. The services write
+    them (payments_figures_refresh); the drift check compares them."""
     allocated = (
         Allocation.objects.filter(payment=OuterRef("pk"))
         .values("payment")
@@ -85,14 +112,21 @@ def payments_with_unallocated(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
         .annotate(total=money_sum("amount"))
         .values("total")
     )
-    return queryset.annotate(
-        allocated=Coalesce(Subquery(allocated, output_field=MoneyField()), Value(0), output_field=MoneyField()),
-        refunded=Coalesce(Subquery(refunded, output_field=MoneyField()), Value(0), output_field=MoneyField()),
-        unallocated=Case(
-            When(kind=PaymentKind.REFUND, then=Value(0)),
-            default=F("amount") - F("allocated") - F("refunded"),
-            output_field=MoneyField(),
-        ),
+    return (
+        Coalesce(Subquery(allocated, output_field=MoneyField()), Value(0), output_field=MoneyField()),
+        Coalesce(Subquery(refunded, output_field=MoneyField()), Value(0), output_field=MoneyField()),
+    )
+
+
+def payments_figures_drift() -> QuerySet[Payment]:
+    """The payments whose running figures (allocated_to_date, refunded_to_date) differ from the sums
+    of their allocations and refunds: what the services keep in step, checked against the source.
+    Annotated with `allocated` and `refunded` (the sources)."""
+    allocated, refunded = payment_figures_sources()
+    return (
+        Payment.objects.annotate(allocated=allocated, refunded=refunded)
+        .filter(~Q(allocated_to_date=F("allocated")) | ~Q(refunded_to_date=F("refunded")))
+        .order_by("pk")
     )
 
 
@@ -266,34 +300,194 @@ def customer_ledger(*, customer: Customer, as_of: datetime.date) -> dict:
 # --- the receivables aging report ---------------------------------------------------------------
 
 
-def receivables_aging(*, user, as_of: datetime.date, customers: QuerySet[Customer] | None = None) -> QuerySet:
-    """One row per customer with money open at D, bucket columns, in one aggregate query.
-    `user=None` is the system (scoring jobs): every customer."""
-    cut = calculations.aging_cutoffs(as_of)
+def receivables_aging(*, user, as_of: datetime.date, customers=None) -> "AgingRows":
+    """One row per customer with money open at D, bucket columns: one grouped query, sorted and
+    paginated in the database (AgingRows). `user=None` is the system (scoring jobs): every customer;
+    `customers` (a Customer queryset or ids) narrows it.
+
+    The sales that can be open at D are those open now (the stored open_to_date, through the partial
+    index sale_open_due) and those paid since D (an allocation applied after D, through the index on
+    applied_on); any other sale was paid in full by D. As of today their open amounts are the stored
+    ones; as of a past date each candidate's is what is open now plus what was applied to it after D
+    (= its amount less its allocations applied by D, as paid_to_date is the sum of its allocations:
+    the drift check's invariant), one grouped join of those later allocations — not a subquery per
+    sale, and work in proportion to what is open and what was paid since D, not to the ledger."""
     sales = Sale.objects.filter(local_days("occurred_at", last=as_of), is_void=False)
     if user is not None:
         sales = scope_queryset(sales, user, "customer__")
-    base = sales_with_open_amounts(sales, as_of)
     if customers is not None:
-        base = base.filter(customer__in=customers)
-
-    def bucket(condition: Q):
-        return money_sum(Case(When(condition, then=F("open_amount")), default=Value(0), output_field=MoneyField()))
-
-    return (
-        base.filter(open_amount__gt=0)
-        .values("customer_id", "customer__name", "customer__team__name", "customer__credit_limit")
-        .annotate(
-            open_total=money_sum("open_amount"),
-            oldest_open=Min("occurred_at"),
-            not_due=bucket(Q(due_date__gte=as_of)),
-            d1_30=bucket(Q(due_date__lt=as_of, due_date__gte=cut["d30"])),
-            d31_60=bucket(Q(due_date__lt=cut["d30"], due_date__gte=cut["d60"])),
-            d61_90=bucket(Q(due_date__lt=cut["d60"], due_date__gte=cut["d90"])),
-            over_90=bucket(Q(due_date__lt=cut["d90"])),
+        sales = sales.filter(customer__in=customers)
+    columns = {"sale_customer": F("customer_id"), "sale_due": F("due_date"), "sale_occurred": F("occurred_at")}
+    if as_of >= timezone.localdate():  # no allocation is applied after today
+        per_sale = sales.filter(open_to_date__gt=0).values(**columns, sale_open=F("open_to_date"))
+    else:
+        paid_since = Allocation.objects.filter(applied_on__gt=as_of).values("sale_id")
+        candidates = Sale.objects.filter(open_to_date__gt=0).order_by().values("pk").union(paid_since)
+        per_sale = (
+            sales.filter(pk__in=candidates)
+            .annotate(paid_since=FilteredRelation("allocations", condition=Q(allocations__applied_on__gt=as_of)))
+            .values(sale_pk=F("pk"), **columns)
+            .annotate(
+                sale_open=ExpressionWrapper(
+                    F("open_to_date") + Coalesce(Sum("paid_since__amount"), Value(0), output_field=MoneyField()),
+                    output_field=MoneyField(),
+                )
+            )
         )
-        .order_by("-open_total", "customer__name")
-    )
+    return AgingRows(per_sale.order_by(), as_of)
+
+
+AGING_ORDER = (  # what the aging rows sort by: their columns
+    "customer_id",
+    "customer__name",
+    "customer__team__name",
+    "customer__credit_limit",
+    "open_total",
+    "oldest_open",
+    *AgingBucket.values,
+)
+AGING_MONEY = ("customer__credit_limit", "open_total", *AgingBucket.values)
+
+
+class AgingRows:
+    """The aging report's rows as a lazy, queryset-like result (count(), order_by(), slicing,
+    iteration: what django-tables2 sorts and paginates), over one grouped query: the candidate sales'
+    open amounts at D (an ORM queryset, per sale) grouped by customer and joined to the customer and
+    team. Only the page's rows are fetched; totals() is one more aggregate over the same grouping."""
+
+    model = None
+
+    def __init__(self, per_sale: QuerySet, as_of: datetime.date, ordering=("-open_total", "customer__name")):
+        self.per_sale = per_sale
+        self.as_of = as_of
+        self.ordering = tuple(ordering)
+        self._cache = None
+        self._count = None  # known once totals() ran: the same aggregate counts the rows
+
+    # --- the SQL -----------------------------------------------------------------------------------
+
+    def _per_customer(self) -> tuple[str, str, list]:
+        """(the buckets' SELECT list, the candidate sales' FROM … WHERE, params): what the rows
+        group by customer and the totals sum."""
+        connection = connections[self.per_sale.db]
+        inner, params = self.per_sale.query.sql_with_params()
+        cut = calculations.aging_cutoffs(self.as_of)
+        as_of, d30, d60, d90 = (
+            connection.ops.adapt_datefield_value(d) for d in (self.as_of, cut["d30"], cut["d60"], cut["d90"])
+        )
+
+        def bucket(condition: str) -> str:
+            return f"SUM(CASE WHEN {condition} THEN s.sale_open ELSE 0 END)"
+
+        # the names and the bucket limits are this module's own; every value is a parameter
+        figures = (
+            "SUM(s.sale_open) AS open_total, MIN(s.sale_occurred) AS oldest_open,"
+            f" {bucket('s.sale_due >= %s')} AS not_due,"
+            f" {bucket('s.sale_due < %s AND s.sale_due >= %s')} AS d1_30,"
+            f" {bucket('s.sale_due < %s AND s.sale_due >= %s')} AS d31_60,"
+            f" {bucket('s.sale_due < %s AND s.sale_due >= %s')} AS d61_90,"
+            f" {bucket('s.sale_due < %s')} AS over_90"
+        )
+        source = f"FROM ({inner}) s WHERE s.sale_open > 0"
+        # in the order of the placeholders: the buckets', then the inner query's
+        return figures, source, [as_of, as_of, d30, d30, d60, d60, d90, d90, *params]
+
+    def _grouped(self) -> tuple[str, list]:
+        """One row per customer: the candidate sales grouped by customer first, then joined to the
+        customer and its team (a few thousand rows joined, not every open sale)."""
+        connection = connections[self.per_sale.db]
+        quote = connection.ops.quote_name
+        figures, source, params = self._per_customer()
+        customer, team = quote(Customer._meta.db_table), quote(Team._meta.db_table)
+        sql = (
+            "SELECT g.customer_id, c.name AS customer__name, t.name AS customer__team__name,"  # noqa: S608
+            " c.credit_limit AS customer__credit_limit, g.open_total, g.oldest_open,"
+            f" {', '.join(f'g.{bucket}' for bucket in AgingBucket.values)}"
+            f" FROM (SELECT s.sale_customer AS customer_id, {figures} {source} GROUP BY s.sale_customer) g"
+            f" INNER JOIN {customer} c ON c.id = g.customer_id LEFT OUTER JOIN {team} t ON t.id = c.team_id"
+        )
+        return sql, params
+
+    def _fetch(self, sql: str, params: list) -> list[tuple]:
+        with connections[self.per_sale.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def _order_sql(self) -> str:
+        terms = []
+        for name in (*self.ordering, "customer_id"):  # the customer last: a stable order across pages
+            bare = name.lstrip("-")
+            if bare not in AGING_ORDER:
+                raise ValueError(f"The aging rows cannot be sorted by {name!r}.")
+            terms.append(f"{bare} {'DESC' if name.startswith('-') else 'ASC'}")
+        return ", ".join(terms)
+
+    def _rows(self, limit: int | None = None, offset: int = 0) -> list[dict]:
+        grouped, params = self._grouped()
+        sql = f"SELECT * FROM ({grouped}) g ORDER BY {self._order_sql()}"  # noqa: S608 - names from AGING_ORDER
+        if limit is not None:
+            sql += " LIMIT %s OFFSET %s"
+            params = [*params, limit, offset]
+        names = ("customer_id", "customer__name", "customer__team__name", "customer__credit_limit")
+        names += ("open_total", "oldest_open", *AgingBucket.values)
+        return [self._convert(dict(zip(names, row, strict=True))) for row in self._fetch(sql, params)]
+
+    def _convert(self, row: dict) -> dict:
+        for key in AGING_MONEY:
+            row[key] = _money(row[key])
+        row["oldest_open"] = _moment(row["oldest_open"])
+        return row
+
+    # --- what django-tables2 and the callers ask ---------------------------------------------------
+
+    def order_by(self, *names) -> "AgingRows":
+        rows = AgingRows(self.per_sale, self.as_of, names or ("-open_total", "customer__name"))
+        rows._count = self._count  # the same rows in another order
+        return rows
+
+    def count(self) -> int:
+        if self._count is None:
+            grouped, params = self._grouped()
+            self._count = self._fetch(f"SELECT COUNT(*) FROM ({grouped}) g", params)[0][0]  # noqa: S608
+        return self._count
+
+    def totals(self) -> dict[str, Decimal]:
+        """The sums of every row's figures (not only the page's), to the fen, and the number of rows:
+        one aggregate query."""
+        figures, source, params = self._per_customer()  # summed over the sales: no grouping, no join
+        (row,) = self._fetch(f"SELECT COUNT(DISTINCT s.sale_customer), {figures} {source}", params)
+        self._count = row[0]
+        values = dict(zip(("open_total", "oldest_open", *AgingBucket.values), row[1:], strict=True))
+        return {key: _money(values[key]) for key in AGING_FIGURES}
+
+    def __iter__(self):
+        if self._cache is None:
+            self._cache = self._rows()
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache) if self._cache is not None else self.count()
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            if self._cache is not None or key.step is not None:
+                return list(self)[key]
+            start, stop = key.start or 0, key.stop
+            return self._rows(None if stop is None else max(stop - start, 0), start)
+        return list(self)[key]
+
+
+def _money(value) -> Decimal:
+    return ZERO if value is None else Decimal(int(value)).scaleb(-2).quantize(Decimal("0.01"))
+
+
+def _moment(value):
+    """A timestamp from the raw cursor: aware (SQLite gives the UTC text Django stored)."""
+    if value is None or (isinstance(value, datetime.datetime) and timezone.is_aware(value)):
+        return value
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return timezone.make_aware(value, datetime.UTC) if timezone.is_naive(value) else value
 
 
 @dataclass(frozen=True)
@@ -439,8 +633,8 @@ def open_receivables_by_customer(*, customer_ids) -> dict[int, Decimal]:
 AGING_FIGURES = ("open_total", *AgingBucket.values)  # the figures of a receivables_aging() row
 
 
-def aging_report(*, user, as_of: datetime.date, customers: QuerySet[Customer] | None = None) -> tuple[list, dict]:
-    """The aging report's rows and its totals, which are the sums of the rows to the fen."""
-    rows = list(receivables_aging(user=user, as_of=as_of, customers=customers))
-    totals = {key: sum((row[key] for row in rows), ZERO) for key in AGING_FIGURES}
-    return rows, totals
+def aging_report(*, user, as_of: datetime.date, customers=None) -> tuple["AgingRows", dict]:
+    """The aging report's rows (lazy: sorted and paginated in the database) and its totals, which are
+    the sums of all the rows to the fen (one aggregate query)."""
+    rows = receivables_aging(user=user, as_of=as_of, customers=customers)
+    return rows, rows.totals()

@@ -84,6 +84,7 @@ def _create_allocations(payment: Payment, allocations: dict[int, Decimal], items
         for sale_id, amount in allocations.items()
     )
     sales_paid_refresh(sale_ids=allocations.keys())
+    payments_figures_refresh(payment_ids=[payment.pk])
     return created
 
 
@@ -100,6 +101,17 @@ def sales_paid_refresh(*, sale_ids=None) -> int:
         .values("total")
     )
     return sales.update(paid_to_date=Coalesce(Subquery(paid, output_field=MoneyField()), money_value(0)))
+
+
+def payments_figures_refresh(*, payment_ids=None) -> int:
+    """Bring the payments' running figures (Payment.allocated_to_date and refunded_to_date; what is
+    left, unallocated_to_date, follows in the database) to the sums of their allocations and of the
+    refunds paid out of them: one UPDATE, in the writer's transaction. Every path that writes or
+    removes allocations or refunds calls it; with payment_ids=None it recomputes every payment (the
+    drift check's repair). Returns the number of payments written."""
+    payments = Payment.objects.all() if payment_ids is None else Payment.objects.filter(pk__in=list(payment_ids))
+    allocated, refunded = selectors.payment_figures_sources()
+    return payments.update(allocated_to_date=allocated, refunded_to_date=refunded)
 
 
 def _sale_days(sales) -> dict[int, list[datetime.date]]:
@@ -397,7 +409,10 @@ def sale_void(*, sale: Sale, reason: str, user=None) -> Sale:
     sale = Sale.objects.select_for_update().get(pk=sale.pk)
     if sale.is_void:
         raise ValidationError(_("This sale is already void."))
-    Allocation.objects.filter(sale=sale).delete()
+    allocations = Allocation.objects.filter(sale=sale)
+    receipts = set(allocations.values_list("payment_id", flat=True))
+    allocations.delete()
+    payments_figures_refresh(payment_ids=receipts)  # the money is theirs again: their credit
     sale.paid_to_date = ZERO
     sale.is_void = True
     sale.void_reason = reason[:300]
@@ -535,8 +550,7 @@ def refund_record(
         )
     if calculations.local_date(paid_at) < calculations.local_date(receipt.received_at):
         raise ValidationError({"received_at": _("A refund cannot be dated before the receipt it refunds.")})
-    registry.customers_changed([receipt.customer_id])
-    return Payment.objects.create(
+    refund = Payment.objects.create(
         customer=receipt.customer,
         kind=PaymentKind.REFUND,
         received_at=paid_at,
@@ -549,6 +563,9 @@ def refund_record(
         note=note.strip(),
         created_by=user,
     )
+    payments_figures_refresh(payment_ids=[receipt.pk])
+    registry.customers_changed([receipt.customer_id])
+    return refund
 
 
 # --- customer types over time -------------------------------------------------------------------

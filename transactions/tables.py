@@ -24,7 +24,9 @@ class SaleTable(tables.Table):
     paid = MoneyColumn(verbose_name=_("paid"))
     open_amount = MoneyColumn(verbose_name=_("open"))
     due_date = tables.DateColumn(format="Y-m-d", verbose_name=_("due date"))
-    status = tables.Column(verbose_name=_("status"))
+    # the status depends on today (overdue: unsettled and past due), so it sorts by the stored
+    # settlement and the due date (an index): unpaid, then partly paid (overdue first), paid, void
+    status = tables.Column(verbose_name=_("status"), order_by=("settlement", "due_date"))
 
     class Meta:
         model = Sale
@@ -63,7 +65,7 @@ class PaymentTable(tables.Table):
     customer = tables.Column(linkify=True, verbose_name=_("customer"), order_by=("customer__name",))
     amount = MoneyColumn(verbose_name=_("amount"))
     fee = MoneyColumn(verbose_name=_("fee"))
-    unallocated = MoneyColumn(verbose_name=_("credit left"))
+    unallocated = MoneyColumn(verbose_name=_("credit left"), order_by=("unallocated_to_date",))
     settles_on = tables.DateColumn(format="Y-m-d", verbose_name=_("settles on"))
     actions = tables.TemplateColumn(
         template_name="transactions/includes/payment_actions.html",

@@ -10,32 +10,61 @@ SHOWN = 20
 
 class Command(BaseCommand):
     help = (
-        "Check the running figures the ledger keeps (each sale's paid and open amount) against the "
-        "allocations they come from; --fix recomputes them. Exits non-zero on drift without --fix."
+        "Check the running figures the ledger keeps (each sale's paid and open amount, each payment's "
+        "allocated, refunded and unallocated amount) against the allocations and refunds they come from; "
+        "--fix recomputes them. Exits non-zero on drift without --fix."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--fix", action="store_true", help="recompute every sale's running figures")
+        parser.add_argument(
+            "--fix", action="store_true", help="recompute every sale's and every payment's running figures"
+        )
 
     def handle(self, *args, fix=False, **options):
-        drift = selectors.sales_paid_drift()
-        count = drift.count()
-        for sale in drift[:SHOWN]:
+        sales = selectors.sales_paid_drift()
+        payments = selectors.payments_figures_drift()
+        sale_count, payment_count = sales.count(), payments.count()
+        for sale in sales[:SHOWN]:
             self.stdout.write(
                 _("sale #%(id)s: paid %(stored)s recorded, %(source)s allocated")
                 % {"id": sale.pk, "stored": format_money(sale.paid_to_date), "source": format_money(sale.allocated)}
             )
-        if not count:
+        for payment in payments[:SHOWN]:
+            self.stdout.write(
+                _(
+                    "payment #%(id)s: allocated %(allocated)s and refunded %(refunded)s recorded, "
+                    "%(allocated_source)s allocated and %(refunded_source)s refunded"
+                )
+                % {
+                    "id": payment.pk,
+                    "allocated": format_money(payment.allocated_to_date),
+                    "refunded": format_money(payment.refunded_to_date),
+                    "allocated_source": format_money(payment.allocated),
+                    "refunded_source": format_money(payment.refunded),
+                }
+            )
+        if not sale_count and not payment_count:
             self.stdout.write(_("The ledger's running figures agree with the allocations."))
             return
         if not fix:
             raise CommandError(
-                _("%(n)d sales' running figures differ from their allocations; run with --fix to recompute them.")
-                % {"n": count}
+                _(
+                    "%(sales)d sales' and %(payments)d payments' running figures differ from their allocations "
+                    "and refunds; run with --fix to recompute them."
+                )
+                % {"sales": sale_count, "payments": payment_count}
             )
         with transaction.atomic():
             services.sales_paid_refresh()
-        left = selectors.sales_paid_drift().count()
-        if left:
-            raise CommandError(_("%(n)d sales still differ after recomputing.") % {"n": left})
-        self.stdout.write(_("Recomputed: %(n)d sales corrected.") % {"n": count})
+            services.payments_figures_refresh()
+        left_sales = selectors.sales_paid_drift().count()
+        left_payments = selectors.payments_figures_drift().count()
+        if left_sales or left_payments:
+            raise CommandError(
+                _("%(sales)d sales and %(payments)d payments still differ after recomputing.")
+                % {"sales": left_sales, "payments": left_payments}
+            )
+        self.stdout.write(
+            _("Recomputed: %(sales)d sales and %(payments)d payments corrected.")
+            % {"sales": sale_count, "payments": payment_count}
+        )
