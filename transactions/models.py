@@ -223,6 +223,9 @@ class Allocation(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive"),
         ]
+        # a sale's allocations up to (or since) a day, read from the index alone: the payment
+        # history of the notebook and the scores, the aging as of a past date
+        indexes = [models.Index(fields=["sale", "applied_on", "amount"], name="allocation_sale_applied")]
 
     def __str__(self):
         return f"{self.payment} → {self.sale}: {self.amount}"
