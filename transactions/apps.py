@@ -73,9 +73,18 @@ class TransactionsConfig(AppConfig):
                 description=_("Moves new customers to existing 12 months after their first sale."),
             )
         )
-        from custnotes.registry import ReportEntry
+        from custnotes.registry import ReportEntry, RunningFigures
 
-        from . import sheets
+        from . import selectors, services, sheets
+
+        contribute.add_running_figures(
+            RunningFigures(
+                name="ledger figures",
+                title=_("Sales' paid and receipts' applied amounts"),
+                check=selectors.ledger_figures_drift,
+                rebuild=services.ledger_figures_rebuild,
+            )
+        )
 
         contribute.add_summary(sheets.PROVIDER)
         contribute.add_sheet(sheets.SALES_SHEET)

@@ -23,10 +23,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from custnotes.dates import local_days
-from custnotes.money import ZERO, MoneyField, money_sum
+from custnotes.money import ZERO, MoneyField, format_money, money_sum
 from custnotes.permissions import scope_queryset
+from custnotes.registry import FiguresDrift
 from customers.models import Customer, Team
 
 from . import calculations
@@ -73,6 +75,38 @@ def sales_paid_drift() -> QuerySet[Sale]:
     """The sales whose running paid amount (paid_to_date) differs from the sum of their allocations:
     what the services keep in step, checked against the source. Annotated with `allocated`."""
     return Sale.objects.annotate(allocated=_paid_subquery(None)).exclude(paid_to_date=F("allocated")).order_by("pk")
+
+
+def sale_drift_text(sale: Sale) -> str:
+    """A sale of sales_paid_drift() in words: what is stored, what the allocations say."""
+    return _("sale #%(id)s: paid %(stored)s recorded, %(source)s allocated") % {
+        "id": sale.pk,
+        "stored": format_money(sale.paid_to_date),
+        "source": format_money(sale.allocated),
+    }
+
+
+def payment_drift_text(payment: Payment) -> str:
+    """A payment of payments_figures_drift() in words."""
+    return _(
+        "payment #%(id)s: allocated %(allocated)s and refunded %(refunded)s recorded, "
+        "%(allocated_source)s allocated and %(refunded_source)s refunded"
+    ) % {
+        "id": payment.pk,
+        "allocated": format_money(payment.allocated_to_date),
+        "refunded": format_money(payment.refunded_to_date),
+        "allocated_source": format_money(payment.allocated),
+        "refunded_source": format_money(payment.refunded),
+    }
+
+
+def ledger_figures_drift(*, shown: int = 20) -> FiguresDrift:
+    """The ledger's running figures (sales' paid, receipts' allocated and refunded) that differ from
+    the allocations and refunds: what `manage.py check_figures` asks of this section."""
+    sales, payments = sales_paid_drift(), payments_figures_drift()
+    examples = [sale_drift_text(sale) for sale in sales[:shown]]
+    examples += [payment_drift_text(payment) for payment in payments[: max(0, shown - len(examples))]]
+    return FiguresDrift(count=sales.count() + payments.count(), examples=examples)
 
 
 def sale_list(*, user, as_of: datetime.date | None = None) -> QuerySet[Sale]:

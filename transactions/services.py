@@ -114,6 +114,13 @@ def payments_figures_refresh(*, payment_ids=None) -> int:
     return payments.update(allocated_to_date=allocated, refunded_to_date=refunded)
 
 
+@transaction.atomic
+def ledger_figures_rebuild() -> int:
+    """Recompute every sale's and every payment's running figures from the allocations and refunds
+    (the drift check's repair); returns how many records were written."""
+    return sales_paid_refresh() + payments_figures_refresh()
+
+
 def _sale_days(sales) -> dict[int, list[datetime.date]]:
     """Each customer's non-void sale days (local dates), in one streamed query: what the
     customer-type rule reads."""

@@ -58,3 +58,15 @@ def test_the_drift_check_reports_and_repairs(east_customer, capsys):
     call_command("check_ledger_figures", "--fix")
     assert figures(sale) == (D("40.00"), D("60.00"))
     call_command("check_ledger_figures")
+
+
+def test_check_figures_checks_the_ledger_with_every_sections_figures(east_customer, capsys):
+    sale = record_sale(east_customer, "100.00", -30)
+    record_payment(east_customer, "40.00", -3)
+    Sale.objects.filter(pk=sale.pk).update(paid_to_date=D("10.00"))
+    with pytest.raises(CommandError):
+        call_command("check_figures")
+    assert f"#{sale.pk}" in capsys.readouterr().out
+    call_command("check_figures", "--fix")
+    assert figures(sale) == (D("40.00"), D("60.00"))
+    call_command("check_figures")  # every kind agrees now

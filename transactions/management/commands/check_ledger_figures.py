@@ -1,8 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from custnotes.money import format_money
 from transactions import selectors, services
 
 SHOWN = 20
@@ -25,24 +23,9 @@ class Command(BaseCommand):
         payments = selectors.payments_figures_drift()
         sale_count, payment_count = sales.count(), payments.count()
         for sale in sales[:SHOWN]:
-            self.stdout.write(
-                _("sale #%(id)s: paid %(stored)s recorded, %(source)s allocated")
-                % {"id": sale.pk, "stored": format_money(sale.paid_to_date), "source": format_money(sale.allocated)}
-            )
+            self.stdout.write(selectors.sale_drift_text(sale))
         for payment in payments[:SHOWN]:
-            self.stdout.write(
-                _(
-                    "payment #%(id)s: allocated %(allocated)s and refunded %(refunded)s recorded, "
-                    "%(allocated_source)s allocated and %(refunded_source)s refunded"
-                )
-                % {
-                    "id": payment.pk,
-                    "allocated": format_money(payment.allocated_to_date),
-                    "refunded": format_money(payment.refunded_to_date),
-                    "allocated_source": format_money(payment.allocated),
-                    "refunded_source": format_money(payment.refunded),
-                }
-            )
+            self.stdout.write(selectors.payment_drift_text(payment))
         if not sale_count and not payment_count:
             self.stdout.write(_("The ledger's running figures agree with the allocations."))
             return
@@ -54,9 +37,7 @@ class Command(BaseCommand):
                 )
                 % {"sales": sale_count, "payments": payment_count}
             )
-        with transaction.atomic():
-            services.sales_paid_refresh()
-            services.payments_figures_refresh()
+        services.ledger_figures_rebuild()
         left_sales = selectors.sales_paid_drift().count()
         left_payments = selectors.payments_figures_drift().count()
         if left_sales or left_payments:
