@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from custnotes.bulk import bulk_update_rows
+from custnotes.bulk import insert_rows, update_rows
 from custnotes.money import ZERO, money_sum
 from custnotes.registry import registry
 from customers.models import Customer, Industry
@@ -18,7 +18,7 @@ from customers.validators import credit_terms_problems
 from transactions import selectors as ledger_selectors
 from valuation.choices import RunStatus
 from valuation.models import CustomerValuation, ValuationRun
-from valuation.selectors import purchase_days
+from valuation.selectors import customer_ranges, customers_filter, purchase_days
 
 from . import calculations as calc
 from .choices import AlertKind, Level, ProposalStatus
@@ -37,98 +37,180 @@ def _jsonable(reasons):
     return [[code, {k: str(v) for k, v in values.items()}] for code, values in reasons]
 
 
+CHUNK_SIZE = 2000  # customers assessed together: a range of ids per batch of queries and writes
+
+# What an assessment stores besides its run and date, in the order _assess gives them.
+ASSESSMENT_FIELDS = (
+    "customer_id",
+    "open_total",
+    "not_due",
+    "d1_30",
+    "d31_60",
+    "d61_90",
+    "over_90",
+    "credit_limit",
+    "utilisation",
+    "late_share",
+    "dso",
+    "level",
+    "reasons",
+    "action",
+    "market_level",
+    "market_reason",
+    "concentration_share",
+    "churn_risk",
+    "churn_reason",
+    "worst_level",
+)
+
+
 @transaction.atomic
-def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> list[CreditAssessment]:
+def risk_score_run(run: ValuationRun, customer_ids: list[int] | None = None) -> int:
     """Assess every customer (or those given) as of the run's date, write the snapshots, then open,
-    update and resolve alerts and propose credit policies. A fixed number of queries."""
-    as_of = run.as_of
-    customers = Customer.objects.select_related("industry", "owner").order_by("pk")
-    if customer_ids is not None:
-        customers = customers.filter(pk__in=customer_ids)
-    customers = list(customers)
-    ids = [c.pk for c in customers]
-    receivables = ledger_selectors.receivable_figures(customer_ids=ids, as_of=as_of)
-    valuations = {v.customer_id: v for v in CustomerValuation.objects.filter(run=run, customer_id__in=ids)}
+    update and resolve alerts and propose credit policies; returns how many were assessed. Customers
+    go in chunks (ranges of ids for the whole portfolio), each a fixed number of queries, so memory
+    stays that of one chunk whatever the size of the portfolio."""
     portfolio_revenue = CustomerValuation.objects.filter(run=run).aggregate(total=money_sum("current_value"))["total"]
+    industries = Industry.objects.in_bulk()
+    if customer_ids is None:
+        chunks = [span for span, _count in customer_ranges(size=CHUNK_SIZE)]
+    else:
+        ids = sorted(set(customer_ids))
+        chunks = [ids[start : start + CHUNK_SIZE] for start in range(0, len(ids), CHUNK_SIZE)]
+    assessed = sum(_score_chunk(run, customers, portfolio_revenue, industries) for customers in chunks)
+    if customer_ids is None:
+        _industry_risks(run)
+    return assessed
+
+
+def _score_chunk(run: ValuationRun, customers, portfolio_revenue: Decimal, industries: dict) -> int:
+    """Assess one chunk's customers (an IdRange or ids): write their assessments, sync their alerts
+    and proposals."""
+    as_of = run.as_of
+    rows = list(
+        Customer.objects.filter(customers_filter("pk", customers))
+        .order_by("pk")
+        .values_list("pk", "credit_limit", "payment_terms_days", "owner_id", "industry_id")
+    )
+    ids = [row[0] for row in rows]
+    receivables = ledger_selectors.receivable_figures(customer_ids=ids, as_of=as_of)
+    in_run = CustomerValuation.objects.filter(customers_filter("customer_id", customers), run=run)
+    valuations = {
+        customer_id: (revenue, p_alive, recency)
+        for customer_id, revenue, p_alive, recency in in_run.values_list(
+            "customer_id", "current_value", "p_alive", "recency_days"
+        )
+    }
+    # Churn needs every purchase day only where the model gives no P(alive); elsewhere the last one,
+    # which the valuation has (its days since the last sale).
     days: dict[int, list[datetime.date]] = defaultdict(list)
-    for customer_id, day, _amount in purchase_days(as_of=as_of, customer_ids=ids):
+    unmodelled = (
+        Customer.objects.filter(customers_filter("pk", customers))
+        .exclude(pk__in=in_run.filter(p_alive__isnull=False).values("customer_id"))
+        .values("pk")
+    )
+    for customer_id, day, _amount in purchase_days(as_of=as_of, customer_ids=unmodelled):
         days[customer_id].append(day)
 
     assessments = []
-    for customer in customers:
-        figures = receivables[customer.pk]
-        inputs = calc.CreditInputs(
-            not_due=figures.not_due,
-            d1_30=figures.d1_30,
-            d31_60=figures.d31_60,
-            d61_90=figures.d61_90,
-            over_90=figures.over_90,
-            credit_limit=customer.credit_limit,
-            late_share=figures.late_share,
-            dso=figures.dso,
-        )
-        credit = calc.credit_risk(inputs)
-        industry = customer.industry
-        valuation = valuations.get(customer.pk)
-        revenue = valuation.current_value if valuation else ZERO
-        market = calc.market_risk_with_exposure(
-            calc.market_risk(industry.outlook if industry else None, industry.competition if industry else None),
-            open_total=inputs.open_total,
-            t12m_revenue=revenue,
-        )
-        market_reason = (
-            {
-                "industry": industry.name,
-                "outlook": industry.outlook,
-                "competition": industry.competition,
-                "open": str(inputs.open_total),
-                "revenue": str(revenue),
-            }
-            if industry
-            else {}
-        )
-        share = calc.concentration_with_exposure(
-            calc.concentration_share(revenue, portfolio_revenue), open_total=inputs.open_total, t12m_revenue=revenue
-        )
-        churn = calc.churn_risk(
-            p_alive=valuation.p_alive if valuation else None,
-            purchase_days=days.get(customer.pk, []),
-            as_of=as_of,
-        )
-        worst = calc.worst_level(credit.level, market, calc.churn_level(churn.at_risk), calc.concentration_level(share))
+    for pk, credit_limit, _terms, _owner, industry_id in rows:
+        valuation = valuations.get(pk)
+        if valuation is not None and valuation[1] is not None:
+            history = [] if valuation[2] is None else [as_of - datetime.timedelta(days=valuation[2])]
+        else:
+            history = days.get(pk, [])
         assessments.append(
-            CreditAssessment(
-                run=run,
-                customer=customer,
+            _assess(
+                receivables[pk],
+                credit_limit=credit_limit,
+                industry=industries.get(industry_id),
+                revenue=valuation[0] if valuation else ZERO,
+                p_alive=valuation[1] if valuation else None,
+                purchase_days=history,
+                portfolio_revenue=portfolio_revenue,
                 as_of=as_of,
-                open_total=inputs.open_total,
-                not_due=inputs.not_due,
-                d1_30=inputs.d1_30,
-                d31_60=inputs.d31_60,
-                d61_90=inputs.d61_90,
-                over_90=inputs.over_90,
-                credit_limit=customer.credit_limit,
-                utilisation=_q(inputs.utilisation, "0.0001"),
-                late_share=inputs.late_share,
-                dso=inputs.dso,
-                level=credit.level,
-                reasons=_jsonable(credit.reasons),
-                action=credit.action,
-                market_level=market,
-                market_reason=market_reason,
-                concentration_share=_q(share, "0.0001"),
-                churn_risk=churn.at_risk,
-                churn_reason={"code": churn.reason, **{k: str(v) for k, v in churn.values.items()}},
-                worst_level=worst,
             )
+            | {"customer_id": pk}
         )
-    CreditAssessment.objects.filter(run=run, customer_id__in=ids).delete()
-    CreditAssessment.objects.bulk_create(assessments, batch_size=1000)
-    if customer_ids is None:
-        _industry_risks(run)
-    _sync_alerts(assessments, customers, as_of)
-    _propose(assessments, customers)
-    return assessments
+    CreditAssessment.objects.filter(customers_filter("customer_id", customers), run=run).delete()
+    insert_rows(
+        CreditAssessment,
+        ("run_id", "as_of", *ASSESSMENT_FIELDS),
+        ((run.pk, as_of, *(a[name] for name in ASSESSMENT_FIELDS)) for a in assessments),
+    )
+    owners = {row[0]: row[3] for row in rows}
+    _sync_alerts(assessments, customers, owners, as_of)
+    _propose(assessments, customers, {row[0]: row for row in rows}, as_of)
+    return len(assessments)
+
+
+def _assess(
+    figures,
+    *,
+    credit_limit: Decimal,
+    industry: Industry | None,
+    revenue: Decimal,
+    p_alive: float | None,
+    purchase_days: list,
+    portfolio_revenue: Decimal,
+    as_of: datetime.date,
+) -> dict:
+    """One customer's assessment ({field: value}, ASSESSMENT_FIELDS but the customer) from its
+    receivables figures, its valuation in the run and its industry."""
+    inputs = calc.CreditInputs(
+        not_due=figures.not_due,
+        d1_30=figures.d1_30,
+        d31_60=figures.d31_60,
+        d61_90=figures.d61_90,
+        over_90=figures.over_90,
+        credit_limit=credit_limit,
+        late_share=figures.late_share,
+        dso=figures.dso,
+    )
+    credit = calc.credit_risk(inputs)
+    open_total = inputs.open_total
+    market = calc.market_risk_with_exposure(
+        calc.market_risk(industry.outlook if industry else None, industry.competition if industry else None),
+        open_total=open_total,
+        t12m_revenue=revenue,
+    )
+    market_reason = (
+        {
+            "industry": industry.name,
+            "outlook": industry.outlook,
+            "competition": industry.competition,
+            "open": str(open_total),
+            "revenue": str(revenue),
+        }
+        if industry
+        else {}
+    )
+    share = calc.concentration_with_exposure(
+        calc.concentration_share(revenue, portfolio_revenue), open_total=open_total, t12m_revenue=revenue
+    )
+    churn = calc.churn_risk(p_alive=p_alive, purchase_days=purchase_days, as_of=as_of)
+    worst = calc.worst_level(credit.level, market, calc.churn_level(churn.at_risk), calc.concentration_level(share))
+    return {
+        "open_total": open_total,
+        "not_due": inputs.not_due,
+        "d1_30": inputs.d1_30,
+        "d31_60": inputs.d31_60,
+        "d61_90": inputs.d61_90,
+        "over_90": inputs.over_90,
+        "credit_limit": credit_limit,
+        "utilisation": _q(inputs.utilisation, "0.0001"),
+        "late_share": inputs.late_share,
+        "dso": inputs.dso,
+        "level": credit.level,
+        "reasons": _jsonable(credit.reasons),
+        "action": credit.action,
+        "market_level": market,
+        "market_reason": market_reason,
+        "concentration_share": _q(share, "0.0001"),
+        "churn_risk": churn.at_risk,
+        "churn_reason": {"code": churn.reason, **{k: str(v) for k, v in churn.values.items()}},
+        "worst_level": worst,
+    }
 
 
 def _q(value, places: str):
@@ -159,146 +241,141 @@ def _industry_risks(run: ValuationRun) -> None:
     )
 
 
-def _wanted_alerts(assessment: CreditAssessment) -> dict[str, tuple[str, dict]]:
-    """The alerts the assessment calls for: {kind: (level, details)}."""
+def _wanted_alerts(assessment: dict) -> dict[str, tuple[str, dict]]:
+    """The alerts the assessment ({field: value}) calls for: {kind: (level, details)}."""
     wanted = {}
-    inputs = calc.CreditInputs(d31_60=assessment.d31_60, d61_90=assessment.d61_90, over_90=assessment.over_90)
-    days = calc.overdue_alert_days(inputs)
+    d31_60, d61_90, over_90 = assessment["d31_60"], assessment["d61_90"], assessment["over_90"]
+    days = calc.overdue_alert_days(calc.CreditInputs(d31_60=d31_60, d61_90=d61_90, over_90=over_90))
     if days:
         # Each bucket with its own amount, the aging's figures, so the alert never lumps 31–60 days
         # in with "over 90".
-        amount = assessment.d31_60 + assessment.d61_90 + assessment.over_90
         wanted[AlertKind.OVERDUE] = (
             calc.overdue_alert_level(days),
             {
                 "days": days,
-                "amount": str(amount),
-                "over_90": str(assessment.over_90),
-                "d61_90": str(assessment.d61_90),
-                "d31_60": str(assessment.d31_60),
+                "amount": str(d31_60 + d61_90 + over_90),
+                "over_90": str(over_90),
+                "d61_90": str(d61_90),
+                "d31_60": str(d31_60),
             },
         )
-    if assessment.open_total > assessment.credit_limit:
+    if assessment["open_total"] > assessment["credit_limit"]:
         wanted[AlertKind.OVER_LIMIT] = (
             Level.HIGH,
-            {"open": str(assessment.open_total), "limit": str(assessment.credit_limit)},
+            {"open": str(assessment["open_total"]), "limit": str(assessment["credit_limit"])},
         )
     # The alerts carry the level the verdict and the cards give the same risk.
-    if assessment.market_level == Level.HIGH:  # high only where there is exposure
-        wanted[AlertKind.MARKET] = (assessment.market_level, dict(assessment.market_reason))
-    if calc.is_concentrated(assessment.concentration_share):
-        wanted[AlertKind.CONCENTRATION] = (
-            calc.concentration_level(assessment.concentration_share),
-            {"share": str(assessment.concentration_share)},
-        )
-    if assessment.churn_risk:
-        wanted[AlertKind.CHURN] = (calc.churn_level(True), dict(assessment.churn_reason))
+    if assessment["market_level"] == Level.HIGH:  # high only where there is exposure
+        wanted[AlertKind.MARKET] = (assessment["market_level"], dict(assessment["market_reason"]))
+    share = assessment["concentration_share"]
+    if calc.is_concentrated(share):
+        wanted[AlertKind.CONCENTRATION] = (calc.concentration_level(share), {"share": str(share)})
+    if assessment["churn_risk"]:
+        wanted[AlertKind.CHURN] = (calc.churn_level(True), dict(assessment["churn_reason"]))
     return wanted
 
 
-def _sync_alerts(assessments, customers, as_of) -> None:
+def _sync_alerts(assessments: list[dict], customers, owners: dict[int, int | None], as_of) -> None:
     """Open alerts for new causes, refresh the open ones, resolve those whose cause is gone.
     Acknowledgements are kept; there is never more than one open alert per customer and kind."""
-    owners = {c.pk: c.owner_id for c in customers}
     open_alerts = {
         (a.customer_id, a.kind): a
-        for a in RiskAlert.objects.filter(customer_id__in=owners.keys(), resolved_at__isnull=True)
+        for a in RiskAlert.objects.filter(customers_filter("customer_id", customers), resolved_at__isnull=True)
     }
     now = timezone.now()
     to_create, to_update = [], []
     seen = set()
     for assessment in assessments:
+        customer_id = assessment["customer_id"]
         for kind, (level, details) in _wanted_alerts(assessment).items():
-            key = (assessment.customer_id, kind)
+            key = (customer_id, kind)
             seen.add(key)
             alert = open_alerts.get(key)
             if alert is None:
                 to_create.append(
                     RiskAlert(
-                        customer_id=assessment.customer_id,
+                        customer_id=customer_id,
                         kind=kind,
                         level=level,
                         details=details,
-                        assigned_to_id=owners[assessment.customer_id],
+                        assigned_to_id=owners[customer_id],
                         opened_as_of=as_of,
                         last_seen_as_of=as_of,
                     )
                 )
-            else:
-                alert.level, alert.details, alert.last_seen_as_of = (
-                    level,
-                    details,
-                    max(alert.last_seen_as_of, as_of),
-                )
-                to_update.append(alert)
+                continue
+            alert.level, alert.details = level, details
+            alert.last_seen_as_of = max(alert.last_seen_as_of, as_of)
+            to_update.append(alert)
     for key, alert in open_alerts.items():
         if key not in seen:
             alert.resolved_at = now
             to_update.append(alert)
-    RiskAlert.objects.bulk_create(to_create)
-    bulk_update_rows(RiskAlert, to_update, ["level", "details", "last_seen_as_of", "resolved_at"])
+    RiskAlert.objects.bulk_create(to_create, batch_size=1000)
+    fields = ("level", "details", "last_seen_as_of", "resolved_at")
+    update_rows(RiskAlert, fields, [(alert.pk, *(getattr(alert, name) for name in fields)) for alert in to_update])
 
 
-def _propose(assessments, customers) -> None:
-    """A pending proposal for each customer whose recommended action changes its credit policy."""
-    by_id = {c.pk: c for c in customers}
-    pending = {
-        p.customer_id: p
-        for p in CreditProposal.objects.filter(customer_id__in=by_id.keys(), status=ProposalStatus.PENDING)
+def _propose(assessments: list[dict], customers, by_id: dict[int, tuple], as_of: datetime.date) -> None:
+    """A pending proposal for each customer whose recommended action changes its credit policy.
+    `by_id`: {customer id: (id, credit limit, payment terms, owner, industry)}."""
+    chosen = customers_filter("customer_id", customers)
+    pending = {p.customer_id: p for p in CreditProposal.objects.filter(chosen, status=ProposalStatus.PENDING)}
+    policies = {
+        customer_id: (prepayment, guarantee)
+        for customer_id, prepayment, guarantee in CreditPolicy.objects.filter(chosen).values_list(
+            "customer_id", "require_prepayment", "require_guarantee"
+        )
     }
-    policies = {p.customer_id: p for p in CreditPolicy.objects.filter(customer_id__in=by_id.keys())}
     # What Finance last rejected is not proposed again unchanged.
     rejected = {}
-    for proposal in CreditProposal.objects.filter(
-        customer_id__in=by_id.keys(), status=ProposalStatus.REJECTED
-    ).order_by("customer_id", "-decided_at"):
-        rejected.setdefault(proposal.customer_id, proposal)
+    for customer_id, *terms in (
+        CreditProposal.objects.filter(chosen, status=ProposalStatus.REJECTED)
+        .order_by("customer_id", "-decided_at")
+        .values_list("customer_id", "credit_limit", "payment_terms_days", "require_prepayment", "require_guarantee")
+    ):
+        rejected.setdefault(customer_id, tuple(terms))
     new = []
     refreshed = []
     for assessment in assessments:
-        customer = by_id[assessment.customer_id]
-        if customer.pk in pending:
+        customer_id = assessment["customer_id"]
+        _pk, credit_limit, terms_days, _owner, _industry = by_id[customer_id]
+        if customer_id in pending:
             # A waiting proposal cites the latest assessment, so it agrees with the risk section.
-            proposal = pending[customer.pk]
-            proposal.level, proposal.reasons, proposal.as_of = assessment.level, assessment.reasons, assessment.as_of
-            refreshed.append(proposal)
+            proposal = pending[customer_id]
+            if (proposal.level, proposal.reasons, proposal.as_of) != (
+                assessment["level"],
+                assessment["reasons"],
+                as_of,
+            ):
+                proposal.level, proposal.reasons, proposal.as_of = assessment["level"], assessment["reasons"], as_of
+                refreshed.append(proposal)
             continue
-        proposal = calc.proposal_for(
-            assessment.level,
-            credit_limit=customer.credit_limit,
-            payment_terms_days=customer.payment_terms_days,
-        )
+        proposal = calc.proposal_for(assessment["level"], credit_limit=credit_limit, payment_terms_days=terms_days)
         if proposal is None:
             continue
-        policy = policies.get(customer.pk)
-        unchanged = (
-            proposal["credit_limit"] == customer.credit_limit
-            and proposal["payment_terms_days"] == customer.payment_terms_days
-            and proposal["require_prepayment"] == bool(policy and policy.require_prepayment)
-            and proposal["require_guarantee"] == bool(policy and policy.require_guarantee)
+        prepayment, guarantee = policies.get(customer_id, (False, False))
+        terms = (
+            proposal["credit_limit"],
+            proposal["payment_terms_days"],
+            proposal["require_prepayment"],
+            proposal["require_guarantee"],
         )
-        last_rejected = rejected.get(customer.pk)
-        if unchanged or (
-            last_rejected is not None
-            and last_rejected.credit_limit == proposal["credit_limit"]
-            and last_rejected.payment_terms_days == proposal["payment_terms_days"]
-            and last_rejected.require_prepayment == proposal["require_prepayment"]
-            and last_rejected.require_guarantee == proposal["require_guarantee"]
-        ):
+        if terms == (credit_limit, terms_days, prepayment, guarantee) or rejected.get(customer_id) == terms:
             continue
         new.append(
             CreditProposal(
-                customer=customer,
-                level=assessment.level,
-                reasons=assessment.reasons,
-                as_of=assessment.as_of,
-                current_limit=customer.credit_limit,
-                current_terms_days=customer.payment_terms_days,
+                customer_id=customer_id,
+                level=assessment["level"],
+                reasons=assessment["reasons"],
+                as_of=as_of,
+                current_limit=credit_limit,
+                current_terms_days=terms_days,
                 **proposal,
             )
         )
-    CreditProposal.objects.bulk_create(new)
-    bulk_update_rows(CreditProposal, refreshed, ["level", "reasons", "as_of"])
+    CreditProposal.objects.bulk_create(new, batch_size=1000)
+    update_rows(CreditProposal, ("level", "reasons", "as_of"), [(p.pk, p.level, p.reasons, p.as_of) for p in refreshed])
 
 
 # --- people act on it -----------------------------------------------------------------------------

@@ -91,6 +91,36 @@ def purchase_summary(
     )
 
 
+def summary_of_customers(
+    rows: Sequence[tuple[int, int, datetime.date, datetime.date, Decimal]], as_of: datetime.date, unit: str = "weeks"
+) -> Summary:
+    """The same Summary from one row per customer, in customer order: (customer id, x = purchase
+    days after the first, first day, last day, total of the repeat days), as the database
+    aggregates them (see selectors.purchase_summary)."""
+    per_unit = DAYS_PER_UNIT[unit]
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    xs = np.fromiter((row[1] for row in rows), dtype=float, count=len(rows))
+    since_first = np.fromiter(((as_of - row[2]).days for row in rows), dtype=float, count=len(rows))
+    span = np.fromiter(((row[3] - row[2]).days for row in rows), dtype=float, count=len(rows))
+    # the mean as purchase_summary takes it: the Decimal total over x, then a float
+    means = np.fromiter((float(row[4] / row[1]) if row[1] else 0.0 for row in rows), dtype=float, count=len(rows))
+    return Summary(ids, xs, span / per_unit, since_first / per_unit, means, unit)
+
+
+def summary_concat(parts: Sequence[Summary], unit: str = "weeks") -> Summary:
+    """Summaries of consecutive customers joined into one."""
+    if not parts:
+        empty = np.array([], dtype=float)
+        return Summary(np.array([], dtype=np.int64), empty, empty, empty, empty, unit)
+    if len(parts) == 1:
+        return parts[0]
+    return Summary(
+        *(np.concatenate([getattr(part, name) for part in parts]) for name in ("customer_ids", "x", "t_x", "T")),
+        np.concatenate([part.mean_value for part in parts]),
+        unit,
+    )
+
+
 # --- BG/NBD ---------------------------------------------------------------------------------------
 
 
@@ -523,6 +553,10 @@ def expected_average_value(params: GammaGammaParams, x: np.ndarray, mean_value: 
 
 HESSIAN_STEP = 1e-4  # relative step: truncation error ~1e-8, rounding error ~1e-16 |f| / 1e-8 of f''
 SINGULAR = 1e-10  # smallest / largest eigenvalue of the scale-free Hessian below this: singular
+# A parameter whose standard error passes this many times its value is not estimated either: its 95 %
+# interval in log space is wider than ±6 (a factor of 400 either way). Thin data ends there when the
+# optimiser stops short of a bound, and where it stops depends on the machine's floating point.
+MAX_RELATIVE_ERROR = 3.0
 BOUND, NO_STANDARD_ERRORS = "bound", "standard_errors"  # why a fit is no estimate
 
 
@@ -596,7 +630,8 @@ def gamma_gamma_standard_errors(params: GammaGammaParams, x: np.ndarray, mean_va
 class FitCheck:
     """Whether a fit is an estimate: its standard errors, or why it is none — `unidentified` is
     {"parameter", "value", "reason"}: reason BOUND (that parameter ran to a bound) or
-    NO_STANDARD_ERRORS (no maximum to speak of: parameter "" and value None)."""
+    NO_STANDARD_ERRORS (no maximum to speak of: parameter "" and value None; or a maximum so flat
+    that the parameter named has a standard error past MAX_RELATIVE_ERROR times its value)."""
 
     standard_errors: dict | None = None
     unidentified: dict | None = None
@@ -611,16 +646,29 @@ def _check(edge: tuple[str, float] | None, errors) -> FitCheck:
     return FitCheck(standard_errors=errors)
 
 
+def _precise(values: dict[str, float], check: FitCheck) -> FitCheck:
+    """The check, or no estimate when a parameter's standard error is past MAX_RELATIVE_ERROR times it."""
+    for name, error in (check.standard_errors or {}).items():
+        value = float(values[name])
+        if error > MAX_RELATIVE_ERROR * value:
+            return FitCheck(unidentified={"parameter": name, "value": value, "reason": NO_STANDARD_ERRORS})
+    return check
+
+
 def bgnbd_check(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> FitCheck:
-    """A BG/NBD fit is an estimate when no parameter ran to a bound and it has standard errors."""
-    return _check(bgnbd_unidentified(params, T), lambda: bgnbd_standard_errors(params, x, t_x, T))
+    """A BG/NBD fit is an estimate when no parameter ran to a bound and it has standard errors, each
+    within MAX_RELATIVE_ERROR times its parameter."""
+    check = _check(bgnbd_unidentified(params, T), lambda: bgnbd_standard_errors(params, x, t_x, T))
+    return _precise({"r": params.r, "alpha": params.alpha, "a": params.a, "b": params.b}, check)
 
 
 def gamma_gamma_check(params: GammaGammaParams, x: np.ndarray, mean_value: np.ndarray) -> FitCheck:
-    """A Gamma-Gamma fit is an estimate when no parameter ran to a bound and it has standard errors."""
-    return _check(
+    """A Gamma-Gamma fit is an estimate when no parameter ran to a bound and it has standard errors, each
+    within MAX_RELATIVE_ERROR times its parameter."""
+    check = _check(
         gamma_gamma_unidentified(params, x, mean_value), lambda: gamma_gamma_standard_errors(params, x, mean_value)
     )
+    return _precise({"p": params.p, "q": params.q, "v": params.v}, check)
 
 
 # --- value, RFM, tiers --------------------------------------------------------------------------
@@ -678,18 +726,17 @@ def quintile_scores(values: Sequence, *, higher_is_better: bool = True) -> list[
     higher_is_better=False.
     """
     array = np.asarray([float(v) for v in values])
-    n = len(array)
-    if n == 0:
-        return []
-    return _quintiles(np.sort(array), array, n, higher_is_better)
+    return _quintiles(np.sort(array), array, len(array), higher_is_better).tolist()
 
 
-def _quintiles(ordered: np.ndarray, values: np.ndarray, n: int, higher_is_better: bool) -> list[int]:
+def _quintiles(ordered: np.ndarray, values: np.ndarray, n: int, higher_is_better: bool) -> np.ndarray:
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
     if higher_is_better:
         beaten = np.searchsorted(ordered, values, side="left")  # values strictly lower
     else:
         beaten = len(ordered) - np.searchsorted(ordered, values, side="right")  # values strictly higher
-    return [int(min(5, 1 + (5 * int(k)) // n)) for k in beaten]
+    return np.minimum(5, 1 + (5 * beaten.astype(np.int64)) // n)
 
 
 def quintile_scores_among(others: Sequence, values: Sequence, *, higher_is_better: bool = True) -> list[int]:
@@ -697,7 +744,7 @@ def quintile_scores_among(others: Sequence, values: Sequence, *, higher_is_bette
     each v, from one sort (re-scoring a few customers against the rest of a run)."""
     ordered = np.sort(np.asarray([float(v) for v in others]))
     array = np.asarray([float(v) for v in values])
-    return _quintiles(ordered, array, len(ordered) + 1, higher_is_better) if len(array) else []
+    return _quintiles(ordered, array, len(ordered) + 1, higher_is_better).tolist()
 
 
 SEGMENTS = ("champions", "loyal", "potential_loyalist", "new", "at_risk", "cant_lose", "hibernating", "lost")
@@ -722,32 +769,81 @@ def rfm_segment(r: int, f: int) -> str:
     return "hibernating"
 
 
+# rfm_segment as a table indexed by [r, f] (0 stands for no score)
+_SEGMENT_TABLE = np.array(
+    [["" for _f in range(6)], *[["", *(rfm_segment(r, f) for f in range(1, 6))] for r in range(1, 6)]], dtype=object
+)
+
+
+@dataclass(frozen=True)
+class RfmRanks:
+    """RFM scores 1..5 (0: none, no sale in the window) and segments, one per customer ranked."""
+
+    r: np.ndarray
+    f: np.ndarray
+    m: np.ndarray
+    segment: np.ndarray
+
+
+def rfm_rank(recency, purchases, monetary, *, among: tuple | None = None) -> RfmRanks:
+    """RFM over T12M (DESIGN.md): recency (days since the last sale, NaN for never), frequency
+    (T12M purchases) and monetary (T12M revenue) each scored by quintile among the customers with a
+    sale in the window (fewer days is better), and the segment from the map. A customer without a
+    sale in the window has no scores; its segment is "lost" if it bought before, else none.
+
+    The ranking pool is the customers given (a whole run), or with `among` = (recency, purchases,
+    monetary) of the run's other customers, each customer given ranks among those and itself
+    (re-scoring a few customers against the rest of a run)."""
+    recency, purchases, monetary = (np.asarray(a, dtype=float) for a in (recency, purchases, monetary))
+    active = purchases > 0
+    if among is None:
+        pool, extra = (recency[active], purchases[active], monetary[active]), 0
+    else:
+        others = [np.asarray(a, dtype=float) for a in among]
+        buying = others[1] > 0
+        pool, extra = tuple(a[buying] for a in others), 1
+    n = len(pool[0]) + extra
+    scores = []
+    for values, ordered, higher in zip((recency, purchases, monetary), pool, (False, True, True), strict=True):
+        score = np.zeros(len(values), dtype=np.int64)
+        score[active] = _quintiles(np.sort(ordered), values[active], n, higher)
+        scores.append(score)
+    r, f, m = scores
+    segment = _SEGMENT_TABLE[r, f]
+    segment[~active & ~np.isnan(recency)] = "lost"  # bought before, but not in the last 12 months
+    return RfmRanks(r, f, m, segment)
+
+
 def value_tiers(values: Sequence[Decimal]) -> list[str]:
     """A/B/C/D by percentile of value: top 10 % A, next 20 % B, next 40 % C, rest D.
 
     A customer's place is the share of customers with a strictly greater value, so ties share a tier.
     """
     array = np.asarray([float(v) for v in values])
-    n = len(array)
-    if n == 0:
-        return []
-    return _tiers(np.sort(array), array, n)
+    return _tiers(np.sort(array), array, len(array)).tolist()
 
 
-def _tiers(ordered: np.ndarray, values: np.ndarray, n: int) -> list[str]:
-    above = len(ordered) - np.searchsorted(ordered, values, side="right")
-    tiers = []
-    for k in above:
-        share = k / n
-        tiers.append("A" if share < 0.10 else "B" if share < 0.30 else "C" if share < 0.70 else "D")
-    return tiers
+def value_tiers_of(values: np.ndarray, *, among: np.ndarray | None = None) -> np.ndarray:
+    """value_tiers over an array of values (floats that order as the amounts do); with `among`, each
+    value's tier among those and itself, as value_tiers_among."""
+    values = np.asarray(values, dtype=float)
+    if among is None:
+        return _tiers(np.sort(values), values, len(values))
+    return _tiers(np.sort(np.asarray(among, dtype=float)), values, len(among) + 1)
+
+
+def _tiers(ordered: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    if not len(values):
+        return np.zeros(0, dtype=object)
+    share = (len(ordered) - np.searchsorted(ordered, values, side="right")) / n
+    return np.select([share < 0.10, share < 0.30, share < 0.70], ["A", "B", "C"], "D").astype(object)
 
 
 def value_tiers_among(others: Sequence[Decimal], values: Sequence[Decimal]) -> list[str]:
     """Each value's tier among `others` and itself: value_tiers([*others, v])[-1] for each v."""
     ordered = np.sort(np.asarray([float(v) for v in others]))
     array = np.asarray([float(v) for v in values])
-    return _tiers(ordered, array, len(ordered) + 1) if len(array) else []
+    return _tiers(ordered, array, len(ordered) + 1).tolist()
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,15 @@ class ValuationRun(models.Model):
 
 
 class ValuationChunk(models.Model):
-    """A slice of a run's customers scored by one worker task; `done` makes a redelivery harmless."""
+    """A slice of a run's customers scored by one worker task: those whose ids lie from first_id to
+    last_id (both included), `customers` of them when the run started; `done` makes a redelivery
+    harmless."""
 
     run = models.ForeignKey(ValuationRun, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
-    customer_ids = models.JSONField(default=list)
+    first_id = models.BigIntegerField(default=0)
+    last_id = models.BigIntegerField(default=0)
+    customers = models.PositiveIntegerField(default=0)
     done = models.BooleanField(default=False)
 
     class Meta:

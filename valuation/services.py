@@ -1,6 +1,11 @@
 """The valuation run: fit the purchase model on the whole portfolio, score customers in chunks
 (each chunk a worker task when fanned out over Celery), then rank the portfolio (RFM, tiers).
 
+Set-based: a chunk is a range of customer ids, its aggregates grouped queries over that range, the
+model figures numpy over the chunk's arrays, its rows written with COPY (custnotes.bulk); the
+ranking reads the run's few figures per customer into arrays, ranks them with numpy and writes the
+scores back through a staging table. Memory is that of a chunk, not of the portfolio.
+
 Every step is idempotent: a chunk that is delivered twice (a worker restarted mid-run) rewrites
 the same rows, and the finishing step runs once.
 """
@@ -17,11 +22,11 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from costing.selectors import pnl_by_customer
-from custnotes.bulk import bulk_update_rows
+from custnotes.bulk import insert_rows, update_rows
 from custnotes.dates import local_days
-from custnotes.money import ZERO, money_sum
+from custnotes.money import ZERO
 from custnotes.registry import registry
-from customers.models import Customer
+from customers.models import Customer, Industry
 from transactions.calculations import T12M_DAYS, window_start
 from transactions.models import Sale
 
@@ -29,6 +34,7 @@ from . import calculations as calc
 from . import selectors
 from .choices import HistoryNote, RescoreOutcome, RunStatus
 from .models import CustomerValuation, RescoreRequest, ValuationChunk, ValuationRun
+from .selectors import IdRange, customers_filter
 
 CHUNK_SIZE = 2000
 
@@ -76,8 +82,7 @@ def valuation_prepare(
     # Over the sales with a cost of goods only: a sale without one is "cost unknown", not 100 % margin.
     costed = selectors.t12m_costed_totals(as_of=as_of)
     portfolio_ratio = calc.portfolio_margin_ratio(costed["revenue"], costed["cogs"])
-    ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
-    chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+    chunks = selectors.customer_ranges(size=chunk_size)
     run.unit = unit
     run.status = RunStatus.RUNNING
     run.params = {
@@ -96,7 +101,7 @@ def valuation_prepare(
     run.bgnbd_log_likelihood = fit["bgnbd_ll"]
     run.gg_log_likelihood = fit["gg_ll"]
     run.fitted_customers = fit["customers"]
-    run.customers = len(ids)
+    run.customers = sum(count for _span, count in chunks)
     run.chunks_total = len(chunks)
     run.chunks_done = 0
     run.started_at = timezone.now()
@@ -105,14 +110,15 @@ def valuation_prepare(
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()
     ValuationChunk.objects.bulk_create(
-        ValuationChunk(run=run, index=index, customer_ids=chunk) for index, chunk in enumerate(chunks)
+        ValuationChunk(run=run, index=index, first_id=span.first, last_id=span.last, customers=count)
+        for index, (span, count) in enumerate(chunks)
     )
     return run
 
 
 def model_fit(*, as_of: datetime.date, unit: str = "weeks") -> dict:
     """Fit BG/NBD and Gamma-Gamma on the purchase history up to as_of."""
-    summary = calc.purchase_summary(selectors.purchase_days(as_of=as_of), as_of, unit)
+    summary = selectors.purchase_summary(as_of=as_of, unit=unit)
     usable = summary.T > 0
     result = {
         "params": {},
@@ -156,95 +162,120 @@ def valuation_score_chunk(*, run_id: int, index: int) -> bool:
         if chunk.done:
             return False
         run = chunk.run
-        rows = score_customers(run=run, customer_ids=chunk.customer_ids)
-        CustomerValuation.objects.filter(run=run, customer_id__in=chunk.customer_ids).delete()
-        CustomerValuation.objects.bulk_create(rows, batch_size=1000)
+        span = IdRange(chunk.first_id, chunk.last_id)
+        rows = score_customers(run=run, customers=span)
+        CustomerValuation.objects.filter(customers_filter("customer_id", span), run=run).delete()
+        now = timezone.now()
+        insert_rows(
+            CustomerValuation,
+            ("run_id", "as_of", "scored_at", "segment", "tier", *SCORED_FIELDS),
+            ((run.pk, run.as_of, now, "", "", *(row[name] for name in SCORED_FIELDS)) for row in rows),
+        )
         chunk.done = True
         chunk.save(update_fields=["done"])
         ValuationRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
     return not ValuationChunk.objects.filter(run_id=run_id, done=False).exists()
 
 
-def score_customers(*, run: ValuationRun, customer_ids: list[int]) -> list[CustomerValuation]:
-    """Each customer's figures as of the run's date, set-based: a fixed number of queries."""
+# What score_customers gives for each customer (the ranking adds r, f, m, segment and tier).
+SCORED_FIELDS = (
+    "customer_id",
+    "current_value",
+    "t12m_purchases",
+    "t12m_gross_margin",
+    "t12m_contribution",
+    "recency_days",
+    "p_alive",
+    "expected_purchases",
+    "expected_value",
+    "predicted_value",
+    "potential_value",
+    "history_note",
+)
+
+
+def score_customers(*, run: ValuationRun, customers) -> list[dict]:
+    """Each customer's figures as of the run's date ({field: value}, SCORED_FIELDS, in customer
+    order) for `customers`: a range of ids (a chunk) or ids (see selectors.customers_filter).
+    Set-based: the aggregates come from grouped queries (a fixed number whatever the number of
+    customers), the model figures from the arrays at once."""
     as_of, unit, params = run.as_of, run.unit, run.params
-    summary = calc.purchase_summary(selectors.purchase_days(as_of=as_of, customer_ids=customer_ids), as_of, unit)
-    index = {int(cid): i for i, cid in enumerate(summary.customer_ids)}
+    summary = selectors.purchase_summary(as_of=as_of, unit=unit, customers=customers)
+    index = {cid: i for i, cid in enumerate(summary.customer_ids.tolist())}
     horizon = calc.horizon_units(unit)
     bg = calc.BgNbdParams(params["r"], params["alpha"], params["a"], params["b"]) if "r" in params else None
     gg = calc.GammaGammaParams(params["p"], params["q"], params["v"]) if "p" in params else None
     alive = expected = values = None
     if bg is not None and len(summary.x):
-        alive = calc.p_alive(bg, summary.x, summary.t_x, summary.T)
-        expected = calc.expected_purchases(bg, horizon, summary.x, summary.t_x, summary.T)
+        alive = calc.p_alive(bg, summary.x, summary.t_x, summary.T).tolist()
+        expected = calc.expected_purchases(bg, horizon, summary.x, summary.t_x, summary.T).tolist()
     if gg is not None and len(summary.x):
-        values = calc.expected_average_value(gg, summary.x, summary.mean_value)
+        values = calc.expected_average_value(gg, summary.x, summary.mean_value).tolist()
+    per_unit = calc.DAYS_PER_UNIT[unit]
+    since_first = (summary.T * per_unit).tolist()
+    since_last = ((summary.T - summary.t_x) * per_unit).tolist()
 
     start = window_start(as_of, T12M_DAYS)
     too_new_days = params.get("too_new_days", settings.VALUATION_TOO_NEW_DAYS)
-    customers = Customer.objects.filter(pk__in=customer_ids).select_related("industry")
-    pnl = pnl_by_customer(customers=Customer.objects.filter(pk__in=customer_ids), start=start, end=as_of)
-    t12m = {
-        row["customer_id"]: row
-        for row in Sale.objects.filter(
-            local_days("occurred_at", start, as_of),
-            customer_id__in=customer_ids,
-            is_void=False,
-        )
+    chosen = Customer.objects.filter(customers_filter("pk", customers))
+    pnl = pnl_by_customer(customers=chosen, start=start, end=as_of)
+    counts = dict(
+        Sale.objects.filter(local_days("occurred_at", start, as_of), customers_filter("customer_id", customers))
+        .filter(is_void=False)
         .values("customer_id")
-        .annotate(revenue=money_sum("amount"), count=Count("pk"))
+        .annotate(count=Count("pk"))
         .order_by()
-    }
-    last_days = {}
-    for cid in customer_ids:
-        i = index.get(cid)
-        if i is not None:
-            last_days[cid] = (summary.T[i] - summary.t_x[i]) * calc.DAYS_PER_UNIT[unit]
+        .values_list("customer_id", "count")
+    )
+    factors = {pk: industry.effective_outlook_factor for pk, industry in Industry.objects.in_bulk().items()}
     portfolio_ratio = Decimal(params.get("portfolio_margin_ratio", "1"))
+    unidentified = "bgnbd_unidentified" in params
+    no_spend = HistoryNote.SPEND_UNIDENTIFIED if "gg_unidentified" in params else HistoryNote.NO_SPEND_MODEL
     rows = []
-    for customer in customers:
-        figures = pnl.get(customer.pk)
+    for pk, growth_rating, industry_id in chosen.order_by("pk").values_list("pk", "growth_rating", "industry_id"):
+        figures = pnl.get(pk)
         revenue = figures.revenue if figures else ZERO
-        row = CustomerValuation(
-            run=run,
-            customer=customer,
-            as_of=as_of,
-            current_value=revenue,
-            t12m_purchases=t12m.get(customer.pk, {}).get("count", 0),
-            t12m_gross_margin=figures.gross_margin if figures else ZERO,
-            t12m_contribution=figures.contribution_profit if figures else ZERO,
-            recency_days=round(last_days[customer.pk]) if customer.pk in last_days else None,
-        )
-        i = index.get(customer.pk)
+        i = index.get(pk)
+        row = {
+            "customer_id": pk,
+            "current_value": revenue,
+            "t12m_purchases": counts.get(pk, 0),
+            "t12m_gross_margin": figures.gross_margin if figures else ZERO,
+            "t12m_contribution": figures.contribution_profit if figures else ZERO,
+            "recency_days": None if i is None else round(since_last[i]),
+            "p_alive": None,
+            "expected_purchases": None,
+            "expected_value": None,
+            "predicted_value": None,
+            "potential_value": None,
+            "history_note": "",
+        }
         if i is None:
-            row.history_note = HistoryNote.NO_PURCHASES
+            row["history_note"] = HistoryNote.NO_PURCHASES
         elif summary.T[i] <= 0:
-            row.history_note = HistoryNote.FIRST_PURCHASE_TODAY
-        elif round(summary.T[i] * calc.DAYS_PER_UNIT[unit]) < too_new_days:
+            row["history_note"] = HistoryNote.FIRST_PURCHASE_TODAY
+        elif round(since_first[i]) < too_new_days:
             # A few days of history say nothing about this customer's rate or lifetime: a model
             # figure here is the portfolio's average extrapolated, not a prediction.
-            row.history_note = HistoryNote.TOO_NEW
+            row["history_note"] = HistoryNote.TOO_NEW
         elif bg is None:
-            unidentified = "bgnbd_unidentified" in params
-            row.history_note = HistoryNote.MODEL_UNIDENTIFIED if unidentified else HistoryNote.NO_MODEL
+            row["history_note"] = HistoryNote.MODEL_UNIDENTIFIED if unidentified else HistoryNote.NO_MODEL
         else:
-            row.p_alive = float(alive[i])
+            row["p_alive"] = alive[i]
             if _usable(expected[i]):
-                row.expected_purchases = float(expected[i])
+                row["expected_purchases"] = expected[i]
             if values is not None and _usable(values[i]):
-                row.expected_value = calc.to_money(values[i])
-            if row.expected_value is None:
-                row.history_note = (
-                    HistoryNote.SPEND_UNIDENTIFIED if "gg_unidentified" in params else HistoryNote.NO_SPEND_MODEL
-                )
-            if row.expected_purchases is not None and row.expected_value is not None:
+                row["expected_value"] = calc.to_money(values[i])
+            if row["expected_value"] is None:
+                row["history_note"] = no_spend
+            if row["expected_purchases"] is not None and row["expected_value"] is not None:
                 # costing's gross margin counts a sale without cost of goods at 100 %: take that
                 # revenue out and let it earn the portfolio's ratio instead
                 unknown = figures.cost_unknown_revenue if figures else ZERO
-                ratio = calc.margin_ratio(row.t12m_gross_margin - unknown, revenue, portfolio_ratio, unknown)
-                row.predicted_value = calc.predicted_value(row.expected_purchases, row.expected_value, ratio)
-                factor = customer.industry.effective_outlook_factor if customer.industry else Decimal("1.00")
-                row.potential_value = calc.potential_value(row.predicted_value, factor, customer.growth_rating)
+                ratio = calc.margin_ratio(row["t12m_gross_margin"] - unknown, revenue, portfolio_ratio, unknown)
+                row["predicted_value"] = calc.predicted_value(row["expected_purchases"], row["expected_value"], ratio)
+                factor = factors[industry_id] if industry_id is not None else Decimal("1.00")
+                row["potential_value"] = calc.potential_value(row["predicted_value"], factor, growth_rating)
         rows.append(row)
     return rows
 
@@ -260,27 +291,15 @@ def _usable(value) -> bool:
 @transaction.atomic
 def valuation_finish(*, run_id: int) -> ValuationRun:
     """Rank the portfolio once every chunk is scored: RFM scores and segments among customers with
-    a sale in the T12M window, value tiers over everyone; then mark the run done."""
+    a sale in the T12M window, value tiers over everyone; then the later sections' steps (risk) and
+    the run is done."""
     run = ValuationRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return run
-    rows = list(CustomerValuation.objects.filter(run=run).order_by("customer_id"))
-    active = [row for row in rows if row.t12m_purchases > 0]
-    r_scores = calc.quintile_scores([row.recency_days for row in active], higher_is_better=False)
-    f_scores = calc.quintile_scores([row.t12m_purchases for row in active])
-    m_scores = calc.quintile_scores([row.current_value for row in active])
-    for row, r, f, m in zip(active, r_scores, f_scores, m_scores, strict=True):
-        row.r_score, row.f_score, row.m_score = r, f, m
-        row.segment = calc.rfm_segment(r, f)
-    for row in rows:
-        if row.t12m_purchases == 0:
-            row.r_score = row.f_score = row.m_score = None
-            # Bought before, but not in the last 12 months: lost. Never bought: no segment.
-            row.segment = "lost" if row.recency_days is not None else ""
-    tiers = calc.value_tiers([row.current_value + (row.potential_value or ZERO) for row in rows])
-    for row, tier in zip(rows, tiers, strict=True):
-        row.tier = tier
-    bulk_update_rows(CustomerValuation, rows, ["r_score", "f_score", "m_score", "segment", "tier"])
+    inputs = selectors.ranking_inputs(run=run)
+    ranks = calc.rfm_rank(inputs.recency, inputs.purchases, inputs.monetary)
+    tiers = calc.value_tiers_of(inputs.value)
+    update_rows(CustomerValuation, RANK_FIELDS, list(zip(inputs.ids.tolist(), *_ranked(ranks, tiers), strict=True)))
     # The sections after valuation (risk) score from the same run.
     for step in registry.ordered(registry.scoring_steps):
         step.run(run)
@@ -289,6 +308,15 @@ def valuation_finish(*, run_id: int) -> ValuationRun:
     run.duration_ms = int((run.finished_at - run.started_at).total_seconds() * 1000)
     run.save()
     return run
+
+
+RANK_FIELDS = ("r_score", "f_score", "m_score", "segment", "tier")
+
+
+def _ranked(ranks: calc.RfmRanks, tiers) -> tuple[list, ...]:
+    """The RANK_FIELDS' values, a list per field: no score is None."""
+    r, f, m = ([score or None for score in scores.tolist()] for scores in (ranks.r, ranks.f, ranks.m))
+    return r, f, m, ranks.segment.tolist(), list(tiers)
 
 
 def valuation_run(*, as_of: datetime.date, unit: str = "weeks", chunk_size: int = CHUNK_SIZE) -> ValuationRun:
@@ -315,24 +343,21 @@ def valuation_rescore_customers(*, run: ValuationRun, customer_ids) -> list[Cust
     run's date, ranked (RFM, tier) against the run's other customers, then the later sections' steps
     (risk) for them. A fixed number of queries whatever the number of customers."""
     ids = sorted(set(customer_ids))
-    rows = score_customers(run=run, customer_ids=ids)
-    others = CustomerValuation.objects.filter(run=run).exclude(customer_id__in=ids)
-    active = list(others.filter(t12m_purchases__gt=0).values_list("recency_days", "t12m_purchases", "current_value"))
-    buying = [row for row in rows if row.t12m_purchases > 0]
-    r = calc.quintile_scores_among([a[0] for a in active], [row.recency_days for row in buying], higher_is_better=False)
-    f = calc.quintile_scores_among([a[1] for a in active], [row.t12m_purchases for row in buying])
-    m = calc.quintile_scores_among([a[2] for a in active], [row.current_value for row in buying])
-    for row, r_score, f_score, m_score in zip(buying, r, f, m, strict=True):
-        row.r_score, row.f_score, row.m_score = r_score, f_score, m_score
-        row.segment = calc.rfm_segment(r_score, f_score)
-    for row in rows:
-        if row.t12m_purchases == 0:
-            row.segment = "lost" if row.recency_days is not None else ""
-    values = [c + (p or ZERO) for c, p in others.values_list("current_value", "potential_value")]
-    tiers = calc.value_tiers_among(values, [row.current_value + (row.potential_value or ZERO) for row in rows])
+    scored = score_customers(run=run, customers=ids)
+    others = selectors.ranking_inputs(run=run, exclude=ids)
+    ranks = calc.rfm_rank(
+        [row["recency_days"] for row in scored],
+        [row["t12m_purchases"] for row in scored],
+        [row["current_value"] for row in scored],
+        among=(others.recency, others.purchases, others.monetary),
+    )
+    values = [row["current_value"] + (row["potential_value"] or ZERO) for row in scored]
+    tiers = calc.value_tiers_of(values, among=others.value)
     now = timezone.now()
-    for row, tier in zip(rows, tiers, strict=True):
-        row.tier, row.scored_at = tier, now
+    rows = [
+        CustomerValuation(run=run, as_of=run.as_of, scored_at=now, **row, **dict(zip(RANK_FIELDS, ranked, strict=True)))
+        for row, *ranked in zip(scored, *_ranked(ranks, tiers), strict=True)
+    ]
     CustomerValuation.objects.filter(run=run, customer_id__in=ids).delete()
     CustomerValuation.objects.bulk_create(rows, batch_size=1000)
     ValuationRun.objects.filter(pk=run.pk).update(customers=CustomerValuation.objects.filter(run=run).count())

@@ -1,53 +1,46 @@
-"""bulk_update_rows writes what bulk_update would, in bounded set-based batches (issue 15)."""
+"""custnotes.bulk: rows written by COPY (PostgreSQL) or bulk_create / bulk_update (others) are stored
+exactly as the ORM stores them: money to the fen, nulls, floats and JSON."""
 
-import datetime
-from decimal import Decimal
+from decimal import Decimal as D
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from custnotes import bulk
-from risk.models import RiskAlert
+from custnotes.bulk import insert_rows, update_rows
 from tests.customers.factories import CustomerFactory
+from tests.transactions.factories import day
+from valuation.models import CustomerValuation, ValuationRun
 
 pytestmark = pytest.mark.django_db
 
 
-def alerts(n):
-    day = datetime.date(2026, 3, 1)
-    return [
-        RiskAlert.objects.create(
-            customer=CustomerFactory(), kind="overdue", level="medium", details={"i": i}, opened_as_of=day,
-            last_seen_as_of=day,
-        )
-        for i in range(n)
-    ]  # fmt: skip
-
-
-def test_every_row_gets_its_own_values_nulls_json_and_dates_included(monkeypatch):
-    rows = alerts(7)
-    seen = datetime.date(2026, 3, 31)
-    resolved = timezone.now()
-    for i, alert in enumerate(rows):
-        alert.level = "high" if i % 2 else "medium"
-        alert.details = {"amount": str(Decimal(i) + Decimal("0.5")), "list": [i, None]}
-        alert.last_seen_as_of = seen + datetime.timedelta(days=i)
-        alert.resolved_at = resolved if i == 6 else None
-    monkeypatch.setattr(bulk, "PARAMETERS", 15)  # 3 rows of 5 parameters a statement: 3 batches
-    with CaptureQueriesContext(connection) as queries:
-        assert bulk.bulk_update_rows(RiskAlert, rows, ["level", "details", "last_seen_as_of", "resolved_at"]) == 7
-    for i, alert in enumerate(RiskAlert.objects.order_by("pk")):
-        assert alert.level == ("high" if i % 2 else "medium")
-        assert alert.details == {"amount": f"{i}.5", "list": [i, None]}
-        assert alert.last_seen_as_of == seen + datetime.timedelta(days=i)
-        assert alert.resolved_at == (resolved if i == 6 else None)
-    if connection.vendor == "postgresql":
-        updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
-        assert len(updates) == 3 and all("FROM (VALUES" in sql and "CASE" not in sql for sql in updates)
-
-
-def test_nothing_to_write_writes_nothing(django_assert_num_queries):
-    with django_assert_num_queries(0):
-        assert bulk.bulk_update_rows(RiskAlert, [], ["level"]) == 0
+def test_inserted_and_updated_rows_read_back_as_written(team_east):
+    run = ValuationRun.objects.create(as_of=day(0), params={"r": 0.25})
+    a, b = CustomerFactory(team=team_east), CustomerFactory(team=team_east)
+    fields = (
+        "run_id",
+        "customer_id",
+        "as_of",
+        "current_value",
+        "recency_days",
+        "p_alive",
+        "potential_value",
+        "segment",
+    )
+    rows = [
+        (run.pk, a.pk, day(0), D("1234.56"), 3, 0.125, None, ""),
+        (run.pk, b.pk, day(0), D("0.01"), None, None, D("-7.50"), "lost"),
+    ]
+    assert insert_rows(CustomerValuation, fields, rows) == 2
+    stored = {
+        row.customer_id: (row.current_value, row.recency_days, row.p_alive, row.potential_value, row.segment)
+        for row in CustomerValuation.objects.filter(run=run)
+    }
+    assert stored == {a.pk: (D("1234.56"), 3, 0.125, None, ""), b.pk: (D("0.01"), None, None, D("-7.50"), "lost")}
+    ids = dict(CustomerValuation.objects.filter(run=run).values_list("customer_id", "pk"))
+    update_rows(CustomerValuation, ("tier", "r_score"), [(ids[a.pk], "A", 5), (ids[b.pk], "D", None)])
+    assert dict(CustomerValuation.objects.filter(run=run).values_list("customer_id", "tier")) == {a.pk: "A", b.pk: "D"}
+    assert CustomerValuation.objects.get(pk=ids[a.pk]).r_score == 5
+    update_rows(ValuationRun, ("params",), [(run.pk, {"r": 0.5, "note": "二"})])
+    run.refresh_from_db()
+    assert run.params == {"r": 0.5, "note": "二"}
+    assert update_rows(ValuationRun, ("params",), []) == 0

@@ -341,6 +341,32 @@ def test_purchase_summary_of_nothing_is_empty():
     assert len(summary.customer_ids) == len(summary.x) == 0
 
 
+def test_summary_of_customers_from_the_databases_rows():
+    # (customer, purchase days after the first, first day, last day, total of the repeat days): the
+    # rows of the example above as the database aggregates them
+    as_of = datetime.date(2026, 3, 1)
+    rows = [
+        (3, 0, datetime.date(2026, 2, 1), datetime.date(2026, 2, 1), D("0.00")),
+        (7, 2, datetime.date(2026, 1, 1), datetime.date(2026, 2, 12), D("55.50")),  # 25.50 + 30.00
+    ]
+    days = calc.summary_of_customers(rows, as_of, unit="days")
+    assert days.customer_ids.tolist() == [3, 7]
+    assert days.x.tolist() == [0, 2]
+    assert days.t_x.tolist() == [0, 42]
+    assert days.T.tolist() == [28, 59]
+    assert days.mean_value.tolist() == [0.0, 27.75]
+    weeks = calc.summary_of_customers(rows, as_of)
+    assert weeks.t_x.tolist() == [0, 6]
+    assert weeks.T.tolist() == [4, 59 / 7]
+    # joined with the next customers' rows, it is one summary in customer order
+    more = calc.summary_of_customers([(9, 1, datetime.date(2026, 2, 22), datetime.date(2026, 3, 1), D("1.00"))], as_of)
+    joined = calc.summary_concat([weeks, more])
+    assert joined.customer_ids.tolist() == [3, 7, 9]
+    assert joined.T.tolist() == [4, 59 / 7, 1]
+    assert joined.mean_value.tolist() == [0.0, 27.75, 1.0]
+    assert len(calc.summary_concat([]).x) == 0
+
+
 # --- RFM ------------------------------------------------------------------------------------------
 
 
@@ -389,6 +415,46 @@ def test_every_segment_is_reachable():
     assert cells == set(calc.SEGMENTS)
 
 
+def test_rfm_rank_scores_the_buyers_and_leaves_the_others_unscored():
+    # six customers; four bought in the window (n = 4): days since the last sale 5, 40, 40, 300;
+    # purchases 6, 2, 1, 1; revenue 900, 120.50, 80, 80
+    nan = float("nan")
+    ranks = calc.rfm_rank(
+        [5, 40, 40, 300, 400, nan],
+        [6, 2, 1, 1, 0, 0],
+        [900, 120.50, 80, 80, 0, 0],
+    )
+    # R: 5 has 3 higher → 1 + ⌊15/4⌋ = 4; the 40s have 1 higher → 2; 300 none → 1
+    assert ranks.r.tolist() == [4, 2, 2, 1, 0, 0]
+    # F: 6 beats 3 → 4; 2 beats 2 → 3; the 1s beat none → 1
+    assert ranks.f.tolist() == [4, 3, 1, 1, 0, 0]
+    # M: 900 beats 3 → 4; 120.50 beats 2 → 3; the 80s none → 1
+    assert ranks.m.tolist() == [4, 3, 1, 1, 0, 0]
+    # the map (R, F): (4, 4) loyal, (2, 3) at risk, (2, 1) hibernating, (1, 1) lost; bought before
+    # the window only: lost; never bought: no segment
+    assert ranks.segment.tolist() == ["loyal", "at_risk", "hibernating", "lost", "lost", ""]
+
+
+def test_rfm_rank_among_others_ranks_each_against_the_others_and_itself():
+    # the others: three buyers (days 10, 20, 30; purchases 1, 2, 3; revenue 10, 20, 30) and one who
+    # did not buy in the window (not in the pool); each customer given ranks among 3 + itself (n = 4)
+    others = ([10, 20, 30, 500], [1, 2, 3, 0], [10, 20, 30, 0])
+    ranks = calc.rfm_rank([5, 25, 700], [3, 2, 0], [35, 20, 0], among=others)
+    # R: 5 has 3 higher → 4; 25 has 1 (30) → 2. F: 3 beats 1, 2 → 3; 2 beats 1 → 2. M: 35 beats 3 → 4;
+    # 20 beats 10 → 2
+    assert (ranks.r.tolist(), ranks.f.tolist(), ranks.m.tolist()) == ([4, 2, 0], [3, 2, 0], [4, 2, 0])
+    assert ranks.segment.tolist() == ["potential_loyalist", "hibernating", "lost"]
+    # the same as ranking each with the others alone, as the whole run would
+    for i, (r, f, m) in enumerate([(5, 3, 35), (25, 2, 20)]):
+        whole = calc.rfm_rank([*others[0][:3], r], [*others[1][:3], f], [*others[2][:3], m])
+        assert (whole.r[-1], whole.f[-1], whole.m[-1]) == (ranks.r[i], ranks.f[i], ranks.m[i])
+
+
+def test_rfm_rank_of_nobody():
+    ranks = calc.rfm_rank([], [], [])
+    assert len(ranks.r) == len(ranks.segment) == 0
+
+
 # --- tiers ------------------------------------------------------------------------------------------
 
 
@@ -416,6 +482,13 @@ def test_value_tiers_do_not_depend_on_order():
     values = [D(v) for v in ("10.00", "300.00", "20.00", "0.00", "40.00", "55.55", "1.00", "2.00", "3.00", "4.00")]
     # sorted descending: 300 A, 55.55 B, 40 B, 20 C, 10 C, 4 C, 3 C, 2 D, 1 D, 0 D
     assert calc.value_tiers(values) == ["C", "A", "C", "D", "B", "B", "D", "D", "C", "C"]
+
+
+def test_value_tiers_of_arrays_are_value_tiers():
+    values = [100, 90, 90, 50, 50, 50, 50, 50, 10, 0]
+    assert calc.value_tiers_of(np.array(values, dtype=float)).tolist() == list("ABBCCCCCDD")
+    # among others: 95 has 100 above among ten others and itself (1 of 11: 9 %) → A; 10 has 8 → D
+    assert calc.value_tiers_of(np.array([95.0, 10.0]), among=np.array(values, dtype=float)).tolist() == ["A", "D"]
 
 
 # --- money: predicted and potential value ---------------------------------------------------------
@@ -682,6 +755,20 @@ def test_thin_data_gives_no_estimate():
     check = calc.bgnbd_check(fitted, x, t_x, T)
     assert check.standard_errors is None
     assert check.unidentified["reason"] in (calc.BOUND, calc.NO_STANDARD_ERRORS)
+
+
+def test_a_parameter_known_only_to_a_factor_of_hundreds_is_no_estimate():
+    """Where the optimiser stops on thin data depends on the machine: short of a bound, a flat
+    optimum still gives standard errors, and one past MAX_RELATIVE_ERROR × its value is no estimate."""
+    values = {"r": 0.04, "alpha": 48.7, "a": 8.7e-05, "b": 9304.0}
+    sure = calc.FitCheck(standard_errors={"r": 0.03, "alpha": 45.8, "a": 2.6e-04, "b": 27_000.0})
+    assert calc._precise(values, sure) == sure  # 2.9× its value at most: an estimate, if a poor one
+    flat = calc.FitCheck(standard_errors={**sure.standard_errors, "b": 164_916.6})  # 17.7× b
+    assert calc._precise(values, flat).unidentified == {
+        "parameter": "b",
+        "value": 9304.0,
+        "reason": calc.NO_STANDARD_ERRORS,
+    }
 
 
 # --- the exact gradients the fits use ----------------------------------------------------------------

@@ -14,7 +14,7 @@ from customers.models import Customer
 from tests.transactions.factories import day, record_sale
 from transactions.models import Sale
 from valuation import calculations as calc
-from valuation import services
+from valuation import selectors, services
 from valuation.choices import HistoryNote, RunStatus
 from valuation.models import CustomerValuation, ValuationChunk, ValuationRun
 
@@ -568,3 +568,55 @@ def test_holdout_check_gives_the_calibration_table(crowd):
     total = sum(row.customers * row.predicted for row in result.calibration if row.customers)
     assert result.predicted[-1] < total <= result.predicted[-1] * 120 / 119
     assert set(result.standard_errors) == {"r", "alpha", "a", "b"}
+
+
+# --- set-based: the aggregates in the database, chunks as ranges of ids ------------------------------
+
+
+def test_the_databases_purchase_summary_is_the_hand_worked_model_data(portfolio):
+    summary = selectors.purchase_summary(as_of=portfolio.as_of)
+    names = dict(Customer.objects.values_list("pk", "name"))
+    got = {
+        names[cid]: (x, round(t_x * 7), round(T * 7), mean)
+        for cid, x, t_x, T, mean in zip(
+            summary.customer_ids.tolist(),
+            summary.x.tolist(),
+            summary.t_x.tolist(),
+            summary.T.tolist(),
+            summary.mean_value.tolist(),
+            strict=True,
+        )
+    }
+    # Eta's first purchase is on as_of (T = 0): in the summary, out of the fit; Zeta never bought
+    assert got.pop("Eta") == (0, 0, 0, 0.0)
+    assert got == {name: (x, t_x, T, pytest.approx(mean)) for name, (x, t_x, T, mean) in MODEL_DATA.items()}
+    # a chunk's range gives its customers' rows alone, the same figures
+    ids = sorted(summary.customer_ids.tolist())
+    part = selectors.purchase_summary(as_of=portfolio.as_of, customers=selectors.IdRange(ids[2], ids[5]))
+    assert part.customer_ids.tolist() == ids[2:6]
+    assert part.T.tolist() == summary.T[2:6].tolist()
+    assert part.mean_value.tolist() == summary.mean_value[2:6].tolist()
+
+
+def test_chunks_are_ranges_of_ids_that_cover_every_customer_once(portfolio):
+    run = services.valuation_prepare(as_of=portfolio.as_of, chunk_size=3)
+    ids = sorted(Customer.objects.values_list("pk", flat=True))
+    chunks = list(run.chunks.order_by("index").values_list("first_id", "last_id", "customers"))
+    assert chunks == [
+        (ids[0], ids[2], 3),
+        (ids[3], ids[5], 3),
+        (ids[6], ids[8], 3),
+        (ids[9], ids[10], 2),
+    ]
+
+
+def test_the_run_ranks_with_the_same_rule_as_rescoring_one_customer(portfolio):
+    run = services.valuation_run(as_of=portfolio.as_of, chunk_size=3)
+    before = {
+        row.customer_id: (row.r_score, row.f_score, row.m_score, row.segment, row.tier) for row in run.valuations.all()
+    }
+    # re-scoring each customer alone against the rest of the run, nothing having changed, gives the
+    # run's own scores, segment and tier
+    for customer_id, ranked in before.items():
+        row = services.valuation_rescore_customers(run=run, customer_ids=[customer_id])[0]
+        assert (row.r_score, row.f_score, row.m_score, row.segment, row.tier) == ranked, customer_id
