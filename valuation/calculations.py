@@ -553,10 +553,12 @@ def expected_average_value(params: GammaGammaParams, x: np.ndarray, mean_value: 
 
 HESSIAN_STEP = 1e-4  # relative step: truncation error ~1e-8, rounding error ~1e-16 |f| / 1e-8 of f''
 SINGULAR = 1e-10  # smallest / largest eigenvalue of the scale-free Hessian below this: singular
-# A parameter whose standard error passes this many times its value is not estimated either: its 95 %
-# interval in log space is wider than ±6 (a factor of 400 either way). Thin data ends there when the
-# optimiser stops short of a bound, and where it stops depends on the machine's floating point.
-MAX_RELATIVE_ERROR = 3.0
+# A parameter whose standard error passes this many times its value is not estimated either: the
+# standard error of its logarithm is then past half the optimiser's range (±LOG_BOUND), so its 95 %
+# interval spans all of it. Thin data ends there when the optimiser stops short of a bound (where it
+# stops depends on the machine's floating point); a small but real portfolio (the demo's 50
+# customers) stays well inside, its worst at about 5.
+MAX_RELATIVE_ERROR = LOG_BOUND / 2
 BOUND, NO_STANDARD_ERRORS = "bound", "standard_errors"  # why a fit is no estimate
 
 
