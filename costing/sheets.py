@@ -2,6 +2,7 @@
 
 from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
+from custnotes.workbook import batch_range
 from customers.models import Customer
 
 from .calculations import ProfitAndLoss, t12m_window
@@ -42,7 +43,8 @@ COLUMNS = (
 def summary(*, customers, as_of):
     start, end = t12m_window(as_of)
     ids = [c.pk for c in customers]
-    pnl = pnl_by_customer(customers=Customer.objects.filter(pk__in=ids), start=start, end=end)
+    chosen = Customer.objects.filter(batch_range(ids, "pk"), pk__in=ids)
+    pnl = pnl_by_customer(customers=chosen, start=start, end=end)
     result = {}
     for customer_id in ids:
         p = pnl.get(customer_id, ProfitAndLoss())
@@ -72,7 +74,7 @@ COSTS_HEADERS = (
 def costs_rows(*, customers, as_of):
     names = {c.pk: exported_id(c.external_id, c.pk) for c in customers}
     entries = (
-        CostEntry.objects.filter(customer_id__in=names, date__lte=as_of)
+        CostEntry.objects.filter(batch_range(names), customer_id__in=names, date__lte=as_of)
         .select_related("category")
         .order_by("date", "pk")
     )

@@ -3,6 +3,8 @@
 from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 
+from .choices import CustomerType
+
 COLUMNS = (
     SummaryColumn(key="customer_id", header_zh="客户编号", header_en="Customer ID", order=10),
     SummaryColumn(key="name", header_zh="名称", header_en="Name", order=11),
@@ -13,16 +15,21 @@ COLUMNS = (
 
 
 def summary(*, customers, as_of):
-    return {
-        c.pk: {
+    # each label once a batch, not once a customer (the export writes 100,000 rows)
+    types = {value: str(label) for value, label in CustomerType.choices}
+    industries: dict[int, str] = {}
+    result = {}
+    for c in customers:
+        if c.industry_id is not None and c.industry_id not in industries:
+            industries[c.industry_id] = str(c.industry)
+        result[c.pk] = {
             "customer_id": exported_id(c.external_id, c.pk),
             "name": c.name,
-            "type": str(c.get_customer_type_display()),
+            "type": types.get(c.customer_type, c.customer_type),
             "team": c.team.name,
-            "industry": str(c.industry) if c.industry else "",
+            "industry": industries.get(c.industry_id, ""),
         }
-        for c in customers
-    }
+    return result
 
 
 SHEET_HEADERS = (

@@ -1,9 +1,13 @@
 """Risk in the workbook: the credit risk and verdict columns of the summary, the risk alerts sheet."""
 
+from types import SimpleNamespace
+
 from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
-from valuation.sheets import snapshots
+from custnotes.workbook import batch_range
+from valuation.sheets import snapshot_rows
 
+from .choices import Level
 from .models import CreditAssessment, RiskAlert
 from .texts import alert_text, verdict_for
 
@@ -14,31 +18,43 @@ COLUMNS = (
 )
 
 
-def assessments(*, customers, as_of) -> dict[int, CreditAssessment]:
+# What the verdict (texts.verdict_for) reads of an assessment.
+VERDICT_FIELDS = (
+    "level",
+    "reasons",
+    "market_level",
+    "churn_risk",
+    "churn_reason",
+    "concentration_share",
+    "market_reason",
+    "action",
+    "worst_level",
+)
+
+
+def summary(*, customers, as_of):
     from valuation.selectors import latest_run
 
     run = latest_run(as_of=as_of)
     if run is None:
         return {}
-    return {
-        a.customer_id: a
-        for a in CreditAssessment.objects.filter(run=run, customer__in=[c.pk for c in customers]).select_related(
-            "customer"
-        )
-    }
-
-
-def summary(*, customers, as_of):
-    found = assessments(customers=customers, as_of=as_of)
-    tiers = snapshots(customers=customers, as_of=as_of)
-    return {
-        customer_id: {
-            "credit_risk": str(a.get_level_display()),
-            "verdict": verdict_for(a, tiers[customer_id].tier if customer_id in tiers else None),
-            "worst_level": a.worst_level,
+    ids = [c.pk for c in customers]
+    # the fields the columns and the verdict read, not a model instance (and its customer) per row
+    found = CreditAssessment.objects.filter(batch_range(ids), run=run, customer__in=ids).values(
+        "customer_id", *VERDICT_FIELDS
+    )
+    tiers = dict(snapshot_rows(customers=customers, as_of=as_of).values_list("customer_id", "tier"))
+    levels = {value: str(label) for value, label in Level.choices}
+    result = {}
+    for row in found:
+        customer_id = row.pop("customer_id")
+        assessment = SimpleNamespace(**row)
+        result[customer_id] = {
+            "credit_risk": levels.get(assessment.level, assessment.level),
+            "verdict": verdict_for(assessment, tiers.get(customer_id)),
+            "worst_level": assessment.worst_level,
         }
-        for customer_id, a in found.items()
-    }
+    return result
 
 
 HEADERS = (
@@ -57,7 +73,7 @@ HEADERS = (
 def rows(*, customers, as_of):
     names = {c.pk: exported_id(c.external_id, c.pk) for c in customers}
     alerts = (
-        RiskAlert.objects.filter(customer__in=[c.pk for c in customers], opened_as_of__lte=as_of)
+        RiskAlert.objects.filter(batch_range(names), customer__in=list(names), opened_as_of__lte=as_of)
         .select_related("assigned_to", "acknowledged_by")
         .order_by("customer_id", "opened_at")
     )

@@ -10,6 +10,7 @@ from custnotes.excel import SheetWriter, new_workbook
 from custnotes.identity import exported_id
 from custnotes.money import ZERO
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
+from custnotes.workbook import batch_range
 from customers.models import Customer
 
 from . import calculations, selectors
@@ -38,7 +39,9 @@ def summary(*, customers, as_of):
     ids = [c.pk for c in customers]
     start = calculations.window_start(as_of, calculations.T12M_DAYS)
     counts = dict(
-        Sale.objects.filter(local_days("occurred_at", start, as_of), customer_id__in=ids, is_void=False)
+        Sale.objects.filter(
+            local_days("occurred_at", start, as_of), batch_range(ids), customer_id__in=ids, is_void=False
+        )
         .values("customer_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -77,7 +80,7 @@ def customer_ids(customers) -> dict[int, str]:
 def sales_rows(*, customers, as_of):
     names = customer_ids(customers)
     sales = (
-        Sale.objects.filter(local_days("occurred_at", last=as_of), customer_id__in=names)
+        Sale.objects.filter(local_days("occurred_at", last=as_of), batch_range(names), customer_id__in=names)
         .order_by("occurred_at", "pk")
         .values_list(
             "pk",
@@ -121,14 +124,14 @@ def payments_rows(*, customers, as_of):
     names = customer_ids(customers)
     applies: dict[int, list[str]] = {}
     for payment_id, sale_pk, sale_external, amount in (
-        Allocation.objects.filter(payment__customer_id__in=names)
+        Allocation.objects.filter(batch_range(names, "payment__customer_id"), payment__customer_id__in=names)
         .values_list("payment_id", "sale_id", "sale__external_id", "amount")
         .order_by("payment_id", "sale_id")
     ):
         # "Sale ID:amount": the import applies exactly these amounts back
         applies.setdefault(payment_id, []).append(f"{exported_id(sale_external, sale_pk)}:{amount}")
     payments = (
-        Payment.objects.filter(local_days("received_at", last=as_of), customer_id__in=names)
+        Payment.objects.filter(local_days("received_at", last=as_of), batch_range(names), customer_id__in=names)
         .select_related("method", "refund_of")
         .order_by("received_at", "pk")
     )

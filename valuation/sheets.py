@@ -3,7 +3,9 @@ the latest scoring run on or before the as-of date) and the valuation sheet."""
 
 from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
+from custnotes.workbook import batch_range
 
+from .choices import Segment
 from .models import CustomerValuation
 from .selectors import latest_run
 
@@ -26,27 +28,40 @@ COLUMNS = (
 )
 
 
-def snapshots(*, customers, as_of) -> dict[int, CustomerValuation]:
+def snapshot_rows(*, customers, as_of):
+    """The customers' rows of the latest scoring run on or before `as_of` (a queryset; none when
+    nothing was scored yet), bounded by the batch's range of ids."""
     run = latest_run(as_of=as_of)
     if run is None:
-        return {}
-    return {v.customer_id: v for v in CustomerValuation.objects.filter(run=run, customer__in=[c.pk for c in customers])}
+        return CustomerValuation.objects.none()
+    ids = [c.pk for c in customers]
+    return CustomerValuation.objects.filter(batch_range(ids), run=run, customer__in=ids)
+
+
+def snapshots(*, customers, as_of) -> dict[int, CustomerValuation]:
+    return {v.customer_id: v for v in snapshot_rows(customers=customers, as_of=as_of)}
+
+
+SUMMARY_FIELDS = ("p_alive", "predicted_value", "potential_value", "tier", "segment", "as_of", "scored_at")
 
 
 def summary(*, customers, as_of):
-    rows = snapshots(customers=customers, as_of=as_of)
-    return {
-        customer_id: {
-            "p_alive": v.p_alive,
-            "predicted_value": v.predicted_value,
-            "potential_value": v.potential_value,
-            "tier": v.tier,
-            "segment": str(v.get_segment_display()) if v.segment else "",
-            "scored_as_of": v.as_of,
-            "scored_at": v.scored_at,
+    # the summary's few fields, not a model instance per customer; each label once a batch
+    segments = {value: str(label) for value, label in Segment.choices}
+    result = {}
+    for customer_id, p_alive, predicted, potential, tier, segment, scored_as_of, scored_at in snapshot_rows(
+        customers=customers, as_of=as_of
+    ).values_list("customer_id", *SUMMARY_FIELDS):
+        result[customer_id] = {
+            "p_alive": p_alive,
+            "predicted_value": predicted,
+            "potential_value": potential,
+            "tier": tier,
+            "segment": segments.get(segment, segment) if segment else "",
+            "scored_as_of": scored_as_of,
+            "scored_at": scored_at,
         }
-        for customer_id, v in rows.items()
-    }
+    return result
 
 
 HEADERS = (
