@@ -3,6 +3,8 @@
 
 import datetime
 import math
+import shutil
+import subprocess
 from decimal import Decimal
 from io import BytesIO
 
@@ -112,3 +114,32 @@ def test_the_summary_sheet_in_batches_equals_the_summary_rows(team_east):
     assert names == [f"c{i}" for i in range(5)]
     column = [c.value.split(" / ")[-1] for c in ws[1]].index("T12M revenue")
     assert [row[column].value for row in ws.iter_rows(min_row=2)] == [0, 1000, 0, 250.5, 0]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_opens_what_the_engine_writes(tmp_path):
+    """Another spreadsheet program than the one the tests read with: LibreOffice converts the written
+    workbook to CSV with every value in its place, money in its number format, formula-like text as text."""
+    workbook = excel.new_workbook()
+    sheet = excel.SheetWriter(workbook, "客户汇总", ["名称", "金额", "日期"])
+    sheet.append(["上海甲贸易", Decimal("1234.50"), datetime.date(2026, 1, 31)])
+    sheet.append(["=1+1", Decimal("-0.05"), None])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    subprocess.run(
+        [
+            shutil.which("soffice"),
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    lines = (tmp_path / "book.csv").read_text(encoding="utf-8").splitlines()
+    assert lines == ["名称,金额,日期", '上海甲贸易,"1,234.50",2026-01-31', "=1+1,-0.05,"]
