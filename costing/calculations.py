@@ -22,6 +22,31 @@ from transactions.calculations import T12M_DAYS, window_start
 
 RATIO = Decimal("0.0001")
 
+# The derived figures as signed sums of the P&L's own: ProfitAndLoss computes them in Python, and
+# CustomerFigures' generated columns and the ledger report's SQL are built from the same terms.
+GROSS_MARGIN = (("revenue", 1), ("cost_of_goods", -1))
+CONTRIBUTION = (*GROSS_MARGIN, ("payment_fees", -1), ("marketing_cost", -1), ("service_cost", -1))
+MARKETING_RETURN = (*GROSS_MARGIN, ("marketing_cost", -1))  # what marketing ROI divides by the marketing cost
+# the ratios: (numerator's terms, the figure divided by; no ratio where it is zero)
+MARGIN_RATIO = (CONTRIBUTION, "revenue")
+ROI_RATIO = (MARKETING_RETURN, "marketing_cost")
+
+
+def signed_sum(terms, value):
+    """Σ ±value(figure) over `terms`, left to right; `value` gives a Decimal, a database expression
+    (F) or anything else with + and -. The first term is always added."""
+    (first, _sign), *rest = terms
+    total = value(first)
+    for name, sign in rest:
+        total = total + value(name) if sign > 0 else total - value(name)
+    return total
+
+
+def signed_sum_sql(terms, column) -> str:
+    """The same sum as SQL text over the columns `column(figure)` names (our own names, never input)."""
+    (first, _sign), *rest = terms
+    return column(first) + "".join(f" {'+' if sign > 0 else '-'} {column(name)}" for name, sign in rest)
+
 
 def split_largest_remainder(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     """Split `total` in proportion to `weights`, to the fen, so that the parts add up exactly.
@@ -61,27 +86,32 @@ class ProfitAndLoss:
     service_cost: Decimal = ZERO
     cost_unknown_revenue: Decimal = ZERO
 
+    def _figure(self, name: str) -> Decimal:
+        return getattr(self, name)
+
+    def _ratio(self, ratio) -> Decimal | None:
+        terms, denominator = ratio
+        if self._figure(denominator) == ZERO:
+            return None
+        return (signed_sum(terms, self._figure) / self._figure(denominator)).quantize(RATIO, rounding=ROUND_HALF_UP)
+
     @property
     def gross_margin(self) -> Decimal:
-        return self.revenue - self.cost_of_goods
+        return signed_sum(GROSS_MARGIN, self._figure)
 
     @property
     def contribution_profit(self) -> Decimal:
-        return self.gross_margin - self.payment_fees - self.marketing_cost - self.service_cost
+        return signed_sum(CONTRIBUTION, self._figure)
 
     @property
     def margin_pct(self) -> Decimal | None:
         """Contribution profit as a share of revenue (0.1234 = 12.34 %); None without revenue."""
-        if self.revenue == ZERO:
-            return None
-        return (self.contribution_profit / self.revenue).quantize(RATIO, rounding=ROUND_HALF_UP)
+        return self._ratio(MARGIN_RATIO)
 
     @property
     def marketing_roi(self) -> Decimal | None:
         """(gross margin − marketing cost) / marketing cost; None without marketing cost."""
-        if self.marketing_cost == ZERO:
-            return None
-        return ((self.gross_margin - self.marketing_cost) / self.marketing_cost).quantize(RATIO, rounding=ROUND_HALF_UP)
+        return self._ratio(ROI_RATIO)
 
     def __add__(self, other: "ProfitAndLoss") -> "ProfitAndLoss":
         return ProfitAndLoss(

@@ -11,7 +11,17 @@ from custnotes.identity import import_id_field
 from custnotes.money import MoneyField, money_field
 from customers.models import Customer
 
+from .calculations import CONTRIBUTION, GROSS_MARGIN, MARGIN_RATIO, ROI_RATIO, signed_sum
 from .choices import AllocationRule, CostFamily
+
+
+def _ratio_key(ratio) -> Case:
+    """A ratio of costing.calculations as a float the database sorts by: NULL where it has none."""
+    terms, denominator = ratio
+    return Case(
+        When(**{denominator: 0}, then=Value(None)),
+        default=Cast(signed_sum(terms, F), models.FloatField()) / F(denominator),
+    )
 
 
 class CostCategory(models.Model):
@@ -146,33 +156,16 @@ class CustomerFigures(models.Model):
     # what the report sorts by, worked out by the database from the figures above (the ratios only
     # order rows: the figures shown are ProfitAndLoss's, rounded half-up)
     gross_margin = models.GeneratedField(
-        expression=F("revenue") - F("cost_of_goods"), output_field=MoneyField(), db_persist=True
+        expression=signed_sum(GROSS_MARGIN, F), output_field=MoneyField(), db_persist=True
     )
     contribution_profit = models.GeneratedField(
-        expression=F("revenue") - F("cost_of_goods") - F("payment_fees") - F("marketing_cost") - F("service_cost"),
-        output_field=MoneyField(),
-        db_persist=True,
+        expression=signed_sum(CONTRIBUTION, F), output_field=MoneyField(), db_persist=True
     )
     margin_key = models.GeneratedField(
-        expression=Case(
-            When(revenue=0, then=Value(None)),
-            default=Cast(
-                F("revenue") - F("cost_of_goods") - F("payment_fees") - F("marketing_cost") - F("service_cost"),
-                models.FloatField(),
-            )
-            / F("revenue"),
-        ),
-        output_field=models.FloatField(null=True),
-        db_persist=True,
+        expression=_ratio_key(MARGIN_RATIO), output_field=models.FloatField(null=True), db_persist=True
     )
     roi_key = models.GeneratedField(
-        expression=Case(
-            When(marketing_cost=0, then=Value(None)),
-            default=Cast(F("revenue") - F("cost_of_goods") - F("marketing_cost"), models.FloatField())
-            / F("marketing_cost"),
-        ),
-        output_field=models.FloatField(null=True),
-        db_persist=True,
+        expression=_ratio_key(ROI_RATIO), output_field=models.FloatField(null=True), db_persist=True
     )
 
     FIGURES = ("revenue", "cost_of_goods", "cost_unknown_revenue", "payment_fees", "marketing_cost", "service_cost")

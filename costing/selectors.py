@@ -2,28 +2,35 @@
 queries (one per source: sales, payment fees, cost entries, campaign shares), whatever the number
 of customers."""
 
-import copy
 import datetime
 from collections import defaultdict
-from decimal import Decimal
 from functools import cached_property
 
-from django.db import connection
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.dates import local_days
-from custnotes.money import CENT, ZERO, MoneyField, format_money, money_sum
+from custnotes.money import ZERO, MoneyField, format_money, from_fen, money_sum
 from custnotes.permissions import scope_queryset, sees_all_customers
 from custnotes.registry import FiguresDrift
+from custnotes.rows import SqlRows
 from customers.choices import CustomerType
 from customers.models import Customer, Industry
 from transactions.calculations import month_starts
 from transactions.models import Payment, Sale
 
-from .calculations import ProfitAndLoss, campaign_roi, t12m_window
+from .calculations import (
+    CONTRIBUTION,
+    GROSS_MARGIN,
+    MARGIN_RATIO,
+    ROI_RATIO,
+    ProfitAndLoss,
+    campaign_roi,
+    signed_sum_sql,
+    t12m_window,
+)
 from .choices import CostFamily
 from .models import Campaign, CampaignAllocation, CostCategory, CostEntry, CustomerFigures
 
@@ -282,46 +289,25 @@ def _sql(queryset: QuerySet) -> tuple[str, list]:
     return sql, list(params)
 
 
-class ProfitabilityRows:
-    """The report's rows as django-tables2 reads a queryset: `count()`, `order_by(*keys)` (a new,
-    re-ordered set), slices and iteration, each one SQL statement. A row is a dict of the customer
-    and its P&L (pnl_figures): the ratios are ProfitAndLoss's, as everywhere; SQL only sorts by them.
+class ProfitabilityRows(SqlRows):
+    """The report's rows (custnotes.rows): a row is a dict of the customer and its P&L
+    (pnl_figures): the ratios are ProfitAndLoss's, as everywhere; SQL only sorts by them.
     Two kinds: FiguresRows read the stored running figures, LedgerRows sum the ledger's sources."""
 
     model = Customer  # what the rows are: django-tables2 names them by its verbose name
-    KEYS = ("pk", "name", "team", "industry", "customer_type", *PNL_FIGURES, "gross_margin", "contribution_profit")
-    KEYS += ("margin_pct", "marketing_roi")
-    CHUNK = 2000  # rows fetched at a time when iterating (the export)
     figures_stale = False  # the T12M as of today summed from the ledger: the stored figures are behind
 
     def __init__(self, *, customers: QuerySet[Customer]):
+        super().__init__()
         self.customers = customers.prefetch_related(None)
-        self.order: tuple[str, ...] = ()
-        self._count = None
 
-    def count(self) -> int:
-        if self._count is None:
-            self._count = self.customers.order_by().count()
-        return self._count
+    def _count_rows(self) -> int:
+        return self.customers.order_by().count()
 
-    def __len__(self):
-        return self.count()
+    def _rows(self, start, stop, chunked):
+        return (self._row(values) for values in self._values(start, stop, chunked))
 
-    def order_by(self, *keys) -> "ProfitabilityRows":
-        ordered = copy.copy(self)
-        ordered.order = tuple(key for key in keys if key.lstrip("-") in self.KEYS)
-        return ordered
-
-    def __getitem__(self, key):
-        if isinstance(key, int):
-            return self[key : key + 1][0]
-        start = int(key.start or 0)
-        return [self._row(values) for values in self._values(start, None if key.stop is None else int(key.stop))]
-
-    def __iter__(self):
-        return (self._row(values) for values in self._values(0, None, chunked=True))
-
-    def _values(self, start: int, stop: int | None, chunked: bool = False):
+    def _values(self, start: int, stop: int | None, chunked: bool):
         """The rows' values (dicts: pk, name, team_name, industry_ref, customer_type and the six
         figures as money) from `start` to `stop`, in the set's order."""
         raise NotImplementedError
@@ -350,7 +336,7 @@ class FiguresRows(ProfitabilityRows):
     """Over the T12M ending on `as_of`, from the stored running figures (every customer's are as of
     that day: figures_fresh): a sorted page reads the figures' index for the sort."""
 
-    NAMES = {
+    COLUMNS = {  # sort keys -> the field paths that order them
         "pk": "pk",
         "name": "name",
         "team": "team__name",
@@ -360,7 +346,7 @@ class FiguresRows(ProfitabilityRows):
         "margin_pct": "figures__margin_key",
         "marketing_roi": "figures__roi_key",
     }
-    NULLABLE = {"industry", "margin_pct", "marketing_roi"}  # their missing values sort last both ways
+    NULLABLE = frozenset({"industry__name", "figures__margin_key", "figures__roi_key"})
 
     def __init__(self, *, customers: QuerySet[Customer], as_of: datetime.date):
         super().__init__(customers=customers)
@@ -369,14 +355,12 @@ class FiguresRows(ProfitabilityRows):
     def _queryset(self) -> QuerySet:
         return self.customers.filter(figures__as_of=self.as_of)
 
-    def _values(self, start, stop, chunked=False):
+    def _values(self, start, stop, chunked):
         ordering = []
-        for key in (*self.order, "pk"):
-            name = key.lstrip("-")
-            field = F(self.NAMES[name])
-            descending = key.startswith("-")
-            nulls = {"nulls_last": True} if name in self.NULLABLE else {}
-            ordering.append(field.desc(**nulls) if descending else field.asc(**nulls))
+        for key in (*self.order, *self.TIEBREAK):
+            path = self.COLUMNS[key.lstrip("-")]
+            nulls = {"nulls_last": True} if path in self.NULLABLE else {}
+            ordering.append(F(path).desc(**nulls) if key.startswith("-") else F(path).asc(**nulls))
         rows = (
             self._queryset()
             .order_by(*ordering)
@@ -398,6 +382,10 @@ class FiguresRows(ProfitabilityRows):
         return ProfitAndLoss(**sums)
 
 
+def _column(name: str) -> str:
+    return f"b.{name}"
+
+
 class LedgerRows(ProfitabilityRows):
     """Over any window, summed from the ledger: the customers left-joined to the grouped queries
     of pnl_sources (one row per customer each), sorted and paged in one statement."""
@@ -412,7 +400,17 @@ class LedgerRows(ProfitabilityRows):
         "margin_pct": "margin_key",
         "marketing_roi": "roi_key",
     }
-    NULLABLE = {"industry_name", "margin_key", "roi_key"}  # their missing values sort last both ways
+    NULLABLE = frozenset({"industry_name", "margin_key", "roi_key"})
+    # the sort keys CustomerFigures stores as generated columns, from the same terms
+    DERIVED = (
+        f"{signed_sum_sql(GROSS_MARGIN, _column)} AS gross_margin",
+        f"{signed_sum_sql(CONTRIBUTION, _column)} AS contribution_profit",
+        *(
+            f"CASE WHEN b.{denominator} = 0 THEN NULL "
+            f"ELSE 1.0 * ({signed_sum_sql(terms, _column)}) / b.{denominator} END AS {name}"
+            for name, (terms, denominator) in (("margin_key", MARGIN_RATIO), ("roi_key", ROI_RATIO))
+        ),
+    )
 
     def __init__(self, *, customers: QuerySet[Customer], start: datetime.date, end: datetime.date):
         super().__init__(customers=customers)
@@ -445,50 +443,21 @@ class LedgerRows(ProfitabilityRows):
         )
         return sql, params
 
-    def _values(self, start, stop, chunked=False):
+    def _values(self, start, stop, chunked):
         base, params = self._base()
-        margin = "b.revenue - b.cost_of_goods"
-        contribution = f"{margin} - b.payment_fees - b.marketing_cost - b.service_cost"
-        keys = []
-        for key in (*self.order, "pk"):
-            column = self.COLUMNS[key.lstrip("-")]
-            if column in self.NULLABLE:
-                keys.append(f"({column} IS NULL)")
-            keys.append(column + (" DESC" if key.startswith("-") else ""))
         sql = (
-            f"SELECT * FROM (SELECT b.*, {margin} AS gross_margin, {contribution} AS contribution_profit, "  # noqa: S608 - our names, values bound
-            f"CASE WHEN b.revenue = 0 THEN NULL ELSE 1.0 * ({contribution}) / b.revenue END AS margin_key, "
-            "CASE WHEN b.marketing_cost = 0 THEN NULL "
-            f"ELSE 1.0 * ({margin} - b.marketing_cost) / b.marketing_cost END AS roi_key "
-            f"FROM ({base}) b) r ORDER BY {', '.join(keys)}"
+            f"SELECT * FROM (SELECT b.*, {', '.join(self.DERIVED)} FROM ({base}) b) r "  # noqa: S608 - our names, values bound
+            f"ORDER BY {self.order_sql()}"
         )
-        if stop is not None:
-            sql += f" LIMIT {max(0, stop - start)}"
-        elif start and connection.vendor == "sqlite":
-            sql += " LIMIT -1"  # SQLite takes no OFFSET without a LIMIT
-        if start:
-            sql += f" OFFSET {start}"
-        with connection.chunked_cursor() if chunked else connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            names = [column[0] for column in cursor.description]
-            while batch := cursor.fetchmany(self.CHUNK):
-                for record in batch:
-                    values = dict(zip(names, record, strict=True))
-                    yield {**values, **{figure: _money(values[figure]) for figure in PNL_FIGURES}}
+        for values in self.fetch(self.page_sql(sql, start, stop), params, chunked):
+            yield {**values, **{figure: from_fen(values[figure]) for figure in PNL_FIGURES}}
 
     def totals(self) -> ProfitAndLoss:
         """The P&L of all the rows: one aggregate over the same rows."""
         base, params = self._base()
         sums = ", ".join(f"SUM({figure})" for figure in PNL_FIGURES)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {sums} FROM ({base}) b", params)  # noqa: S608 - our names, values bound
-            row = cursor.fetchone()
-        return ProfitAndLoss(**{figure: _money(value) for figure, value in zip(PNL_FIGURES, row, strict=True)})
-
-
-def _money(fen) -> Decimal:
-    """A sum of fen from the database (an int, or a numeric on PostgreSQL; None over no rows) as money."""
-    return (Decimal(int(fen or 0)) / 100).quantize(CENT)
+        row = self.fetch_one(f"SELECT {sums} FROM ({base}) b", params)  # noqa: S608 - our names, values bound
+        return ProfitAndLoss(**{figure: from_fen(value) for figure, value in zip(PNL_FIGURES, row, strict=True)})
 
 
 def pnl_figures(pnl: ProfitAndLoss) -> dict:

@@ -64,9 +64,7 @@ class MoneyField(models.BigIntegerField):
     description = _("Amount of money")
 
     def from_db_value(self, value, expression, connection):
-        if value is None:
-            return None
-        return Decimal(value).scaleb(-2).quantize(CENT)
+        return None if value is None else from_fen(value)
 
     def to_python(self, value):
         if value is None or value == "":
@@ -89,6 +87,12 @@ class MoneyField(models.BigIntegerField):
         }
         defaults.update(kwargs)
         return models.Field.formfield(self, **defaults)
+
+
+def from_fen(fen) -> Decimal:
+    """A number of fen from the database (an integer, or a numeric sum on PostgreSQL) as money;
+    0.00 for None (a sum over no rows)."""
+    return Decimal(fen or 0).scaleb(-2).quantize(CENT)
 
 
 def money_field(verbose_name, **kwargs) -> MoneyField:

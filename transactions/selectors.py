@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.dates import local_days
-from custnotes.money import ZERO, MoneyField, format_money, money_sum
+from custnotes.money import ZERO, MoneyField, format_money, from_fen, money_sum
 from custnotes.permissions import scope_queryset
 from custnotes.registry import FiguresDrift
+from custnotes.rows import SqlRows
 from customers.models import Customer, Team
 
 from . import calculations
@@ -371,39 +372,41 @@ def receivables_aging(*, user, as_of: datetime.date, customers=None) -> "AgingRo
     return AgingRows(per_sale.order_by(), as_of)
 
 
-AGING_ORDER = (  # what the aging rows sort by: their columns
-    "customer_id",
-    "customer__name",
-    "customer__team__name",
-    "customer__credit_limit",
-    "open_total",
-    "oldest_open",
-    *AgingBucket.values,
-)
 AGING_MONEY = ("customer__credit_limit", "open_total", *AgingBucket.values)
 
 
-class AgingRows:
-    """The aging report's rows as a lazy, queryset-like result (count(), order_by(), slicing,
-    iteration: what django-tables2 sorts and paginates), over one grouped query: the candidate sales'
-    open amounts at D (an ORM queryset, per sale) grouped by customer and joined to the customer and
-    team. Only the page's rows are fetched; totals() is one more aggregate over the same grouping."""
+class AgingRows(SqlRows):
+    """The aging report's rows (custnotes.rows) over one grouped query: the candidate sales' open
+    amounts at D (an ORM queryset, per sale) grouped by customer and joined to the customer and
+    team. totals() is one more aggregate over the same grouping."""
 
-    model = None
+    COLUMNS = {  # what the aging rows sort by: their columns
+        name: name
+        for name in (
+            "customer_id",
+            "customer__name",
+            "customer__team__name",
+            "customer__credit_limit",
+            "open_total",
+            "oldest_open",
+            *AgingBucket.values,
+        )
+    }
+    DEFAULT_ORDER = ("-open_total", "customer__name")
+    TIEBREAK = ("customer_id",)  # the customer last: a stable order across pages
 
-    def __init__(self, per_sale: QuerySet, as_of: datetime.date, ordering=("-open_total", "customer__name")):
+    def __init__(self, per_sale: QuerySet, as_of: datetime.date):
+        super().__init__()
         self.per_sale = per_sale
+        self.using = per_sale.db
         self.as_of = as_of
-        self.ordering = tuple(ordering)
-        self._cache = None
-        self._count = None  # known once totals() ran: the same aggregate counts the rows
 
     # --- the SQL -----------------------------------------------------------------------------------
 
     def _per_customer(self) -> tuple[str, str, list]:
         """(the buckets' SELECT list, the candidate sales' FROM … WHERE, params): what the rows
         group by customer and the totals sum."""
-        connection = connections[self.per_sale.db]
+        connection = connections[self.using]
         inner, params = self.per_sale.query.sql_with_params()
         cut = calculations.aging_cutoffs(self.as_of)
         as_of, d30, d60, d90 = (
@@ -429,8 +432,7 @@ class AgingRows:
     def _grouped(self) -> tuple[str, list]:
         """One row per customer: the candidate sales grouped by customer first, then joined to the
         customer and its team (a few thousand rows joined, not every open sale)."""
-        connection = connections[self.per_sale.db]
-        quote = connection.ops.quote_name
+        quote = connections[self.using].ops.quote_name
         figures, source, params = self._per_customer()
         customer, team = quote(Customer._meta.db_table), quote(Team._meta.db_table)
         sql = (
@@ -442,77 +444,27 @@ class AgingRows:
         )
         return sql, params
 
-    def _fetch(self, sql: str, params: list) -> list[tuple]:
-        with connections[self.per_sale.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
-    def _order_sql(self) -> str:
-        terms = []
-        for name in (*self.ordering, "customer_id"):  # the customer last: a stable order across pages
-            bare = name.lstrip("-")
-            if bare not in AGING_ORDER:
-                raise ValueError(f"The aging rows cannot be sorted by {name!r}.")
-            terms.append(f"{bare} {'DESC' if name.startswith('-') else 'ASC'}")
-        return ", ".join(terms)
-
-    def _rows(self, limit: int | None = None, offset: int = 0) -> list[dict]:
+    def _rows(self, start, stop, chunked):
         grouped, params = self._grouped()
-        sql = f"SELECT * FROM ({grouped}) g ORDER BY {self._order_sql()}"  # noqa: S608 - names from AGING_ORDER
-        if limit is not None:
-            sql += " LIMIT %s OFFSET %s"
-            params = [*params, limit, offset]
-        names = ("customer_id", "customer__name", "customer__team__name", "customer__credit_limit")
-        names += ("open_total", "oldest_open", *AgingBucket.values)
-        return [self._convert(dict(zip(names, row, strict=True))) for row in self._fetch(sql, params)]
+        sql = f"SELECT * FROM ({grouped}) g ORDER BY {self.order_sql()}"  # noqa: S608 - names from COLUMNS
+        for row in self.fetch(self.page_sql(sql, start, stop), params, chunked):
+            for key in AGING_MONEY:
+                row[key] = from_fen(row[key])
+            row["oldest_open"] = _moment(row["oldest_open"])
+            yield row
 
-    def _convert(self, row: dict) -> dict:
-        for key in AGING_MONEY:
-            row[key] = _money(row[key])
-        row["oldest_open"] = _moment(row["oldest_open"])
-        return row
-
-    # --- what django-tables2 and the callers ask ---------------------------------------------------
-
-    def order_by(self, *names) -> "AgingRows":
-        rows = AgingRows(self.per_sale, self.as_of, names or ("-open_total", "customer__name"))
-        rows._count = self._count  # the same rows in another order
-        return rows
-
-    def count(self) -> int:
-        if self._count is None:
-            grouped, params = self._grouped()
-            self._count = self._fetch(f"SELECT COUNT(*) FROM ({grouped}) g", params)[0][0]  # noqa: S608
-        return self._count
+    def _count_rows(self) -> int:
+        grouped, params = self._grouped()
+        return self.fetch_one(f"SELECT COUNT(*) FROM ({grouped}) g", params)[0]  # noqa: S608
 
     def totals(self) -> dict[str, Decimal]:
         """The sums of every row's figures (not only the page's), to the fen, and the number of rows:
         one aggregate query."""
         figures, source, params = self._per_customer()  # summed over the sales: no grouping, no join
-        (row,) = self._fetch(f"SELECT COUNT(DISTINCT s.sale_customer), {figures} {source}", params)
+        row = self.fetch_one(f"SELECT COUNT(DISTINCT s.sale_customer), {figures} {source}", params)
         self._count = row[0]
         values = dict(zip(("open_total", "oldest_open", *AgingBucket.values), row[1:], strict=True))
-        return {key: _money(values[key]) for key in AGING_FIGURES}
-
-    def __iter__(self):
-        if self._cache is None:
-            self._cache = self._rows()
-        return iter(self._cache)
-
-    def __len__(self) -> int:
-        return len(self._cache) if self._cache is not None else self.count()
-
-    def __getitem__(self, key):
-        if isinstance(key, slice):
-            if self._cache is not None or key.step is not None:
-                return list(self)[key]
-            start, stop = key.start or 0, key.stop
-            return self._rows(None if stop is None else max(stop - start, 0), start)
-        return list(self)[key]
-
-
-def _money(value) -> Decimal:
-    return ZERO if value is None else Decimal(int(value)).scaleb(-2).quantize(Decimal("0.01"))
+        return {key: from_fen(values[key]) for key in AGING_FIGURES}
 
 
 def _moment(value):

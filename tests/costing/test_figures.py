@@ -155,7 +155,8 @@ def test_figures_and_ledger_sort_every_column_alike(varied):
     assert isinstance(ledger_rows, selectors.LedgerRows) and isinstance(figure_rows, selectors.FiguresRows)
     assert figure_totals == ledger_totals
     assert list(figure_rows) == list(ledger_rows)
-    for key in selectors.ProfitabilityRows.KEYS:
+    assert selectors.FiguresRows.COLUMNS.keys() == selectors.LedgerRows.COLUMNS.keys()
+    for key in selectors.LedgerRows.COLUMNS:
         for sort in (key, f"-{key}"):
             expected = [row["pk"] for row in ledger_rows.order_by(sort)[0:50]]
             assert [row["pk"] for row in figure_rows.order_by(sort)[0:50]] == expected, sort
