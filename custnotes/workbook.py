@@ -20,19 +20,15 @@ BATCH = 2000
 FORMATS = KIND_FORMATS  # by SummaryColumn.kind, the same as every other export
 
 
-def _batches(customers: list, size: int = BATCH) -> Iterable[list]:
-    """A list in slices of `size` (customer_batches reads a queryset batch by batch instead)."""
-    for start in range(0, len(customers), size):
-        yield customers[start : start + size]
-
-
 def customer_batches(customers, size: int = BATCH) -> Iterator[list]:
     """The customers, `size` at a time. A queryset is read by keyset in pk order — each batch one
     query, `pk > the last pk read ORDER BY pk LIMIT size`, on the primary key's index — so only one
     batch is ever in memory, and each batch's customers are a contiguous range of ids (which the
     sections' per-batch queries bound themselves by). Anything else (a list) keeps its own order."""
     if not isinstance(customers, QuerySet):
-        yield from _batches(list(customers), size)
+        customers = list(customers)
+        for start in range(0, len(customers), size):
+            yield customers[start : start + size]
         return
     queryset = customers.select_related("team", "industry", "owner").order_by("pk")
     last = None

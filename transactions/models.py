@@ -76,7 +76,7 @@ class Sale(models.Model):
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     # Running figures, kept in the same transaction as every allocation written or removed (the
     # services: sales_paid_refresh), so that lists sort and filter by them through an index instead
-    # of summing allocations per sale; `manage.py check_ledger_figures` recomputes and reports drift.
+    # of summing allocations per sale; `manage.py check_figures` recomputes and reports drift.
     paid_to_date = money_field(_("paid"), default=0, db_default=0)
     open_to_date = models.GeneratedField(
         expression=models.Case(
@@ -163,7 +163,7 @@ class Payment(models.Model):
     # Running figures of a receipt, kept in the same transaction as every allocation or refund written
     # or removed (the services: payments_figures_refresh), as Sale.paid_to_date is: the list sorts by
     # what is left (customer credit) through an index, and the credit is found without summing
-    # allocations and refunds per receipt; `manage.py check_ledger_figures` recomputes and reports drift.
+    # allocations and refunds per receipt; `manage.py check_figures` recomputes and reports drift.
     allocated_to_date = money_field(_("allocated"), default=0, db_default=0)
     refunded_to_date = money_field(_("refunded"), default=0, db_default=0)
     unallocated_to_date = models.GeneratedField(

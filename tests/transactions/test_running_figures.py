@@ -49,15 +49,15 @@ def test_the_lists_read_the_running_figures_and_the_past_sums_allocations(east_c
 def test_the_drift_check_reports_and_repairs(east_customer, capsys):
     sale = record_sale(east_customer, "100.00", -30)
     record_payment(east_customer, "40.00", -3)
-    call_command("check_ledger_figures")
+    call_command("check_figures")
     assert "一致" in capsys.readouterr().out
     Sale.objects.filter(pk=sale.pk).update(paid_to_date=D("10.00"))  # as a bad manual fix would
-    with pytest.raises(CommandError, match="1"):
-        call_command("check_ledger_figures")
+    with pytest.raises(CommandError):
+        call_command("check_figures")
     assert f"#{sale.pk}" in capsys.readouterr().out
-    call_command("check_ledger_figures", "--fix")
+    call_command("check_figures", "--fix")
     assert figures(sale) == (D("40.00"), D("60.00"))
-    call_command("check_ledger_figures")
+    call_command("check_figures")
 
 
 def test_check_figures_checks_the_ledger_with_every_sections_figures(east_customer, capsys):
