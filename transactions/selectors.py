@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.dates import local_days
+from custnotes.memo import per_request
 from custnotes.money import ZERO, MoneyField, format_money, from_fen, money_sum
 from custnotes.permissions import scope_queryset
 from custnotes.registry import FiguresDrift
@@ -501,10 +502,12 @@ class Receivables:
         return {bucket: getattr(self, bucket.value) for bucket in AgingBucket}
 
 
+@per_request
 def receivable_figures(*, customer_ids, as_of: datetime.date) -> dict[int, Receivables]:
     """Every customer's receivables figures as of D: the aging (one grouped query), the T12M payment
     history (late share, days to pay and late) and the countback DSO, in five queries whatever the
-    number of customers. Customers with no sales at all get the empty figures."""
+    number of customers. Customers with no sales at all get the empty figures. Once per page: the
+    notebook's header and its ledger section ask the same (custnotes.memo)."""
     ids = list(customer_ids)
     aging = {row["customer_id"]: row for row in receivables_aging(user=None, as_of=as_of, customers=ids)}
     history = _payment_history(customer_ids=ids, as_of=as_of)
