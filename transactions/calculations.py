@@ -261,12 +261,19 @@ def payment_timing(paid: Iterable[tuple[Decimal, "InvoiceHistory"]], as_of: date
         weight += amount
         to_pay += amount * max((invoice.paid_on - invoice.occurred_on).days, 0)
         late += amount * max((invoice.paid_on - invoice.due_date).days, 0)
+    return timing_of(count=count, weight=weight, to_pay=to_pay, late=late)
+
+
+def timing_of(*, count: int, weight, to_pay, late) -> PaymentTiming:
+    """The timing from its sums over the invoices paid in T12M: Σ amount, Σ amount × days to pay and
+    Σ amount × days late (in any one unit of money: yuan here, fen from the database's sums)."""
     if not count:
         return PaymentTiming(None, None, 0)
     tenth = Decimal("0.1")
+    weight = Decimal(weight)
     return PaymentTiming(
-        (to_pay / weight).quantize(tenth, rounding=ROUND_HALF_UP),
-        (late / weight).quantize(tenth, rounding=ROUND_HALF_UP),
+        (Decimal(to_pay) / weight).quantize(tenth, rounding=ROUND_HALF_UP),
+        (Decimal(late) / weight).quantize(tenth, rounding=ROUND_HALF_UP),
         count,
     )
 
@@ -298,10 +305,14 @@ def late_share(invoices: Iterable[InvoiceHistory], as_of: datetime.date) -> Deci
     LATE_SHARE_MIN_INVOICES of them (too few to say)."""
     start = window_start(as_of, T12M_DAYS)
     in_window = [i for i in invoices if start <= i.occurred_on <= as_of]
-    if len(in_window) < LATE_SHARE_MIN_INVOICES:
+    return late_share_of(late=sum(1 for i in in_window if is_paid_late(i, as_of)), invoices=len(in_window))
+
+
+def late_share_of(*, late: int, invoices: int) -> Decimal | None:
+    """`late` of `invoices` T12M invoices as a share; None with too few invoices to say."""
+    if invoices < LATE_SHARE_MIN_INVOICES:
         return None
-    late = sum(1 for i in in_window if is_paid_late(i, as_of))
-    return (Decimal(late) / Decimal(len(in_window))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return (Decimal(late) / Decimal(invoices)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def invoice_history(
