@@ -43,8 +43,12 @@ COLUMNS = (
 
 def prepare(ctx):
     data = _customers(ctx)
-    data["costs"] = RecordIndex.of(CostEntry.objects.all(), "customer_id")
+    data["costs"] = RecordIndex([])  # the entries the file names, read block by block (lookup)
     data["categories"] = {c.pk: c for c in CostCategory.objects.all()}
+
+
+def lookup(rows, ctx):
+    ctx.data["ledger"]["costs"].load(CostEntry.objects.all(), [row.get("cost_id") for row in rows], "customer_id")
 
 
 # The service's field names where the sheet's columns are named otherwise.
@@ -108,4 +112,5 @@ SHEET = ImportSheet(
     check=check,
     write=write,
     prepare=prepare,
+    lookup=lookup,
 )

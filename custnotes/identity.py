@@ -57,10 +57,7 @@ class RecordIndex:
         self.by_external: dict = {}
         self.own: dict = {}
         for external_id, pk, entry in rows:
-            if external_id is None:
-                self.own[pk] = entry
-            else:
-                self.by_external[external_id] = entry
+            self._put(external_id, pk, entry)
 
     @classmethod
     def of(cls, queryset, *fields: str) -> "RecordIndex":
@@ -74,6 +71,43 @@ class RecordIndex:
     def of_objects(cls, queryset) -> "RecordIndex":
         """The records themselves as entries."""
         return cls((obj.external_id, obj.pk, obj) for obj in queryset)
+
+    def _missing(self, identifiers) -> tuple[set, set]:
+        """Of these IDs, the import IDs and this database's own pks the index does not hold yet."""
+        external, own = set(), set()
+        for identifier in identifiers:
+            if not identifier or identifier in self.by_external:
+                continue
+            pk = own_pk(identifier)
+            if pk is None:
+                external.add(identifier)
+            elif pk not in self.own:
+                own.add(pk)
+                external.add(identifier)  # another database's record may carry it as its import ID
+        return external, own
+
+    def _named(self, queryset, identifiers):
+        external, own = self._missing(identifiers)
+        if not external and not own:
+            return queryset.none()
+        return queryset.filter(models.Q(external_id__in=external) | models.Q(pk__in=own, external_id__isnull=True))
+
+    def load(self, queryset, identifiers, *fields: str) -> None:
+        """Add the records of `queryset` these IDs name, as of() would have them, in one query: an
+        import reads the records its rows name, a block of rows at a time, never the whole table."""
+        for external_id, pk, *rest in self._named(queryset, identifiers).values_list("external_id", "pk", *fields):
+            self._put(external_id, pk, (pk, *rest))
+
+    def load_objects(self, queryset, identifiers) -> None:
+        """The same, with the records themselves as entries (of_objects)."""
+        for obj in self._named(queryset, identifiers):
+            self._put(obj.external_id, obj.pk, obj)
+
+    def _put(self, external_id, pk, entry) -> None:
+        if external_id is None:
+            self.own[pk] = entry
+        else:
+            self.by_external[external_id] = entry
 
     def get(self, identifier):
         entry = self.by_external.get(identifier)

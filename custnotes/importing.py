@@ -10,6 +10,7 @@ What each sheet holds and how its rows are checked and written is said by the se
 import codecs
 import csv
 import datetime
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -118,6 +119,9 @@ class ImportSheet:
     # that were fine alone but not together (the credit check nets the file's sales and receipts)
     review: Callable[..., list] | None = None
     accept: Callable[..., None] | None = None  # accept(row, ctx): the row passed every check (for review)
+    # lookup(rows, ctx): before a block of parsed rows is checked, read the records they name (a
+    # query or two per block), so that an import reads what its file names, not whole tables
+    lookup: Callable[..., None] | None = None
 
     def names(self) -> set[str]:
         return {normalise_header(n) for n in (self.zh, self.en, self.zh + self.en, self.en + self.zh)}
@@ -446,6 +450,19 @@ def _iter_rows(ws, start: int) -> Iterator[tuple[int, tuple]]:
     yield from enumerate(ws.iter_rows(min_row=start, values_only=True), start=start)
 
 
+LOOKUP_BLOCK = 2000  # parsed rows whose records are read at a time
+
+
+def _looked_up(sheet: ImportSheet, rows: Iterator[tuple[int, dict]], ctx) -> Iterator[tuple[int, dict]]:
+    """The parsed rows, each block's records read (sheet.lookup) before its rows are checked."""
+    if sheet.lookup is None:
+        yield from rows
+        return
+    while block := list(itertools.islice(rows, LOOKUP_BLOCK)):
+        sheet.lookup([values for _number, values in block], ctx)
+        yield from block
+
+
 def _parsed_rows(ws, layout: SheetRows, errors: list[RowError]) -> Iterator[tuple[int, dict]]:
     """Parsed rows of a sheet (blank rows and example rows skipped); parse errors go to `errors`."""
     sheet = layout.sheet
@@ -549,7 +566,7 @@ def run_import(
                 sheet.prepare(ctx)
             ids, good_rows, seen = set(), set(), set()
             if not missing:
-                for number, values in _parsed_rows(ws, layout, errors):
+                for number, values in _looked_up(sheet, _parsed_rows(ws, layout, errors), ctx):
                     ctx.row_number = number
                     problems = _check(sheet, values, ctx)
                     identifier = values.get(sheet.id_column)

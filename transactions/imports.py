@@ -1,5 +1,6 @@
 """The sales (交易 Sales) and payments (收款 Payments) sheets of the import."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
@@ -18,14 +19,14 @@ from custnotes.importing import (
     normalise_choice,
     parse_amount,
 )
-from custnotes.money import ZERO, money_sum
+from custnotes.money import ZERO
 from custnotes.permissions import scope_queryset
 from customers.imports import CUSTOMER_REF
 from customers.models import Customer
 
 from . import calculations, selectors, services
 from .choices import PaymentKind
-from .models import Allocation, Payment, PaymentMethod, Sale
+from .models import Payment, PaymentMethod, Sale
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
@@ -45,13 +46,22 @@ def _customers(ctx) -> dict:
     return data
 
 
+SALE_ENTRY = ("customer_id", "is_void", "amount", "paid_to_date")  # a sale's entry: (pk, *these)
+
+
 def _sales(data) -> RecordIndex:
+    """The sales the file names (sale rows, receipts' targets), read block by block (sales_lookup)."""
     if "sales" not in data:
-        data["sales"] = RecordIndex.of(Sale.objects.all(), "customer_id", "is_void", "amount")
-        data["paid"] = dict(
-            Allocation.objects.values("sale_id").annotate(total=money_sum("amount")).values_list("sale_id", "total")
-        )
+        data["sales"] = RecordIndex([])
     return data["sales"]
+
+
+def _sales_load(data, identifiers) -> None:
+    _sales(data).load(Sale.objects.all(), identifiers, *SALE_ENTRY)
+
+
+def sales_lookup(rows, ctx) -> None:
+    _sales_load(ctx.data["ledger"], [row.get("sale_id") for row in rows])
 
 
 def _customer_known(data, ref) -> bool:
@@ -126,12 +136,12 @@ def sales_check(row, ctx) -> list:
     voiding = bool(row.get("void")) and not (existing and existing[2])
     found |= services.sale_permission_problems(user=ctx.user, voiding=voiding)
     if existing:
-        pk, customer_pk, was_void, _amount = existing
+        _pk, customer_pk, was_void, _amount, paid = existing
         found |= services.sale_change_problems(
             customer_id=_customer_pk(ctx, data, row["customer_ref"]),
             current_customer_id=customer_pk,
             was_void=was_void,
-            paid=data["paid"].get(pk, ZERO),
+            paid=paid,
             amount=row.get("amount"),
             void=bool(row.get("void")),
         )
@@ -145,7 +155,7 @@ def sales_accept(row, ctx) -> None:
     existing = data["sales"].get(row["sale_id"])
     added = row["amount"]
     if existing:
-        _pk, _customer_pk, was_void, amount = existing
+        _pk, _customer_pk, was_void, amount, _paid = existing
         added = ZERO if was_void else max(added - amount, ZERO)
     if not row.get("void") and added > ZERO:
         entry = data["exposure"].setdefault(row["customer_ref"], [ZERO, None])
@@ -219,7 +229,7 @@ def sales_write(rows, ctx):
     ctx.count_batch("sales", result)
     data.setdefault("grown", set()).update(grown)
     for sale in result.written:
-        data["sales"].add(sale.external_id, (sale.pk, sale.customer_id, sale.is_void, sale.amount))
+        data["sales"].add(sale.external_id, tuple(getattr(sale, name) for name in ("pk", *SALE_ENTRY)))
         data["touched"].add(sale.customer_id)
 
 
@@ -280,12 +290,31 @@ def payments_prepare(ctx):
     data = _customers(ctx)
     _sales(data)
     data["file_sales"] = ctx.ids.get("sales", set())
-    fields = ("pk", "external_id", "customer_id", "received_at", "amount", "method_id", "kind", "reference")
-    data["payments"] = RecordIndex.of_objects(Payment.objects.only(*fields))
+    data["payments"] = RecordIndex([])
     data["active_methods"] = set(PaymentMethod.objects.filter(is_active=True).values_list("pk", flat=True))
     data["file_payments"] = set()
     data["may_pay"] = ctx.user.has_perm("transactions.add_payment")
     data["may_refund"] = ctx.user.has_perm("transactions.add_refund")
+
+
+PAYMENT_FIELDS = ("pk", "external_id", "customer_id", "received_at", "amount", "method_id", "kind", "reference")
+
+
+def payments_lookup(rows, ctx) -> None:
+    """The payments the block names (its own and, for refunds, their receipts) and the sales its
+    receipts apply to."""
+    data = ctx.data["ledger"]
+    payment_ids, sale_ids = [], []
+    for row in rows:
+        payment_ids.append(row.get("payment_id"))
+        targets = row.get("applies_to") or []
+        if (row.get("kind") or PaymentKind.RECEIPT) == PaymentKind.REFUND:
+            payment_ids += targets[:1]
+        else:
+            with contextlib.suppress(ValueError):  # the row's check says what is wrong
+                sale_ids += split_targets(targets)
+    data["payments"].load_objects(Payment.objects.only(*PAYMENT_FIELDS), payment_ids)
+    _sales_load(data, sale_ids)
 
 
 def payments_check(row, ctx) -> list:
@@ -452,6 +481,7 @@ SALES_SHEET = ImportSheet(
     check=sales_check,
     write=sales_write,
     prepare=sales_prepare,
+    lookup=sales_lookup,
     finish=sales_finish,
     review=sales_review,
     accept=sales_accept,
@@ -466,6 +496,7 @@ PAYMENTS_SHEET = ImportSheet(
     check=payments_check,
     write=payments_write,
     prepare=payments_prepare,
+    lookup=payments_lookup,
     finish=payments_finish,
     accept=payments_accept,
 )

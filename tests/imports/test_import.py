@@ -1030,3 +1030,29 @@ def test_an_importer_of_several_teams_is_asked_to_name_the_team(sales_user, team
     )
     assert [message for *_where, message in rows(result)] == ["请填写客户的团队：你属于多个团队。"]
     assert not Customer.objects.exists()
+
+
+def test_the_import_reads_only_the_records_its_file_names(people, tmp_path, monkeypatch):
+    """A re-import finds its sales, receipts and costs block by block (by import ID, in blocks
+    smaller than the file here), never by reading every sale, payment or cost of the books."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from custnotes import importing
+
+    path = clean_book(tmp_path / "book.xlsx")
+    run_import(path, user=people)
+    monkeypatch.setattr(importing, "LOOKUP_BLOCK", 2)
+    with CaptureQueriesContext(connection) as queries:
+        again = run_import(path, user=people)
+    assert again.counts["sales"] == counts(unchanged=4) and again.counts["costs"] == counts(unchanged=2)
+    assert again.counts["payments"] == counts(unchanged=4)
+    for name in ("transactions_sale", "transactions_payment", "costing_costentry"):
+        reads = [q["sql"] for q in queries.captured_queries if re.match(f'SELECT .* FROM "{name}"', q["sql"])]  # noqa: S608 - a test's pattern, not SQL
+        assert reads, name
+        whole = [sql for sql in reads if "WHERE" not in sql]
+        assert not whole, whole  # every read names its records
+    named = [q["sql"] for q in queries.captured_queries if '"transactions_sale"."external_id" IN' in q["sql"]]
+    assert len(named) >= 2  # 4 sale rows in blocks of 2

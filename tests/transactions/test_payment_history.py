@@ -25,9 +25,7 @@ def reference(customer_ids, as_of):
             occurred = calculations.local_date(sale.occurred_at)
             if occurred > as_of:
                 continue
-            applied = [
-                (a.applied_on, a.amount) for a in Allocation.objects.filter(sale=sale, applied_on__lte=as_of)
-            ]
+            applied = [(a.applied_on, a.amount) for a in Allocation.objects.filter(sale=sale, applied_on__lte=as_of)]
             if occurred < t12m_start and not any(t12m_start <= day <= as_of for day, _ in applied):
                 continue
             seen = True
