@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from custnotes.forms import form_helper
 from customers.selectors import customer_list
+from customers.widgets import CustomerPicker
 from transactions.forms import money_form_field
 
 from .calculations import month_window, quarter_window, t12m_window
@@ -47,8 +48,8 @@ class CampaignForm(forms.Form):
     targets = forms.ModelMultipleChoiceField(
         label=_("target customers"),
         queryset=None,
-        widget=forms.SelectMultiple(attrs={"size": 12}),
-        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+        widget=CustomerPicker,
+        help_text=_("Search, then tick the customers the campaign targets; untick one to leave it out."),
     )
     note = forms.CharField(label=_("memo"), max_length=300, required=False)
 

@@ -21,11 +21,14 @@ class SearchFilter(django_filters.CharFilter):
         self.search_fields = search_fields
 
     def search(self, queryset, name, value):
-        for word in value.split()[:8]:
-            queryset = queryset.filter(
-                reduce(or_, (Q(**{f"{field}__icontains": word}) for field in self.search_fields))
-            )
-        return queryset
+        return word_search(queryset, value, self.search_fields)
+
+
+def word_search(queryset, value: str, fields: tuple[str, ...]):
+    """The rows where each word of `value` (the first eight) appears in at least one of `fields`."""
+    for word in (value or "").split()[:8]:
+        queryset = queryset.filter(reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields)))
+    return queryset
 
 
 def chosen_filters(*filter_forms, skip: tuple[str, ...] = ("as_of",)) -> list[tuple[str, str]]:

@@ -7,12 +7,13 @@ from custnotes.filters import SearchFilter
 
 from .choices import CustomerType
 from .models import Customer, Industry, Tag, Team
+from .selectors import SEARCH_FIELDS
 
 
 class CustomerFilterSet(django_filters.FilterSet):
     """Filters of the customer list. Archived customers are hidden unless asked for."""
 
-    q = SearchFilter(search_fields=("name", "company", "contact_person", "phone", "email"))
+    q = SearchFilter(search_fields=SEARCH_FIELDS)
     customer_type = django_filters.ChoiceFilter(choices=CustomerType.choices, label=_("customer type"))
     industry = django_filters.ModelChoiceFilter(queryset=Industry.objects.all(), label=_("industry"))
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("team"))

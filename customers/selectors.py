@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from custnotes.filters import word_search
 from custnotes.permissions import scope_queryset, sees_all_customers
 
 from .models import Customer, Industry, Note, Team
@@ -15,6 +16,22 @@ def customer_list(*, user, include_archived: bool = True) -> QuerySet[Customer]:
     if not include_archived:
         queryset = queryset.filter(is_archived=False)
     return queryset.prefetch_related("tags")
+
+
+SEARCH_FIELDS = ("name", "company", "contact_person", "phone", "email")  # what the search box looks in
+PICK_LIMIT = 20  # matches a customer picker shows at a time
+
+
+def customer_pick(*, user, q: str, exclude=()) -> tuple[list[Customer], bool]:
+    """The first active customers in `user`'s scope matching the words of `q` as the list's search
+    box does, by name, leaving out `exclude` (pks already chosen); and whether there are more."""
+    if not (q or "").strip():
+        return [], False
+    matches = word_search(
+        scope_queryset(Customer.objects.filter(is_archived=False), user).select_related("team"), q, SEARCH_FIELDS
+    )
+    found = list(matches.exclude(pk__in=list(exclude)).order_by("name", "pk")[: PICK_LIMIT + 1])
+    return found[:PICK_LIMIT], len(found) > PICK_LIMIT
 
 
 def customer_get(*, user, pk) -> Customer:

@@ -1,9 +1,12 @@
 """Customer pages: the list, the notebook, create/edit/delete, archive, notes. Thin: scope via the
 selectors, writes via the services, formulas nowhere here."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -82,6 +85,23 @@ class CustomerDetailView(PermissionRequiredMixin, TemplateView):
             can_delete=can_delete_customer(user, customer),
         )
         return context
+
+
+class CustomerPickView(PermissionRequiredMixin, TemplateView):
+    """A customer picker's matches (customers.widgets.CustomerPicker), as ticked-box choices for
+    the form field `field`, leaving out the customers already chosen."""
+
+    permission_required = "customers.view_customer"
+    template_name = "customers/widgets/customer_picker_found.html"
+
+    def get(self, request, *args, **kwargs):
+        field = request.GET.get("field", "")
+        if not re.fullmatch(r"[a-z_]{1,40}", field):
+            return HttpResponseBadRequest(_("This search belongs to no form field."))
+        q = request.GET.get("q", "")[:200]
+        chosen = [pk for pk in request.GET.getlist(field) if pk.isdigit() and len(pk) < 19]
+        found, more = selectors.customer_pick(user=request.user, q=q, exclude=chosen)
+        return self.render_to_response({"field": field, "q": q.strip(), "found": found, "more": more})
 
 
 class CustomerFormMixin(PermissionRequiredMixin):
