@@ -579,12 +579,93 @@ COSTS_SQL = """
 SELECT customer_id, SUM(amount) FROM costing_costentry
 WHERE date >= %(start_day)s AND date <= %(as_of)s GROUP BY customer_id
 """
+# The risk step's receivables figures, for every customer at once: the aging from the stored open
+# amounts; each T12M (or paid-in-T12M) sale's paid day for late share and payment timing; credit
+# sales by month back to each customer's oldest open month for the countback DSO.
+AGING_SQL = """
+SELECT customer_id, SUM(open_to_date), MIN(occurred_at),
+       SUM(CASE WHEN due_date >= %(as_of)s THEN open_to_date ELSE 0 END),
+       SUM(CASE WHEN due_date < %(as_of)s AND due_date >= %(d30)s THEN open_to_date ELSE 0 END),
+       SUM(CASE WHEN due_date < %(d30)s AND due_date >= %(d60)s THEN open_to_date ELSE 0 END),
+       SUM(CASE WHEN due_date < %(d60)s AND due_date >= %(d90)s THEN open_to_date ELSE 0 END),
+       SUM(CASE WHEN due_date < %(d90)s THEN open_to_date ELSE 0 END)
+FROM transactions_sale WHERE NOT is_void AND open_to_date > 0 AND occurred_at < %(end)s GROUP BY customer_id
+"""
+HISTORY_SQL = """
+WITH c AS (
+    SELECT s.id, s.customer_id, {day} AS occurred_on, s.due_date, s.amount FROM transactions_sale s
+    WHERE NOT s.is_void AND s.occurred_at < %(end)s AND (s.occurred_at >= %(start)s OR EXISTS (
+        SELECT 1 FROM transactions_allocation a
+        WHERE a.sale_id = s.id AND a.applied_on >= %(start_day)s AND a.applied_on <= %(as_of)s))
+), p AS MATERIALIZED (
+    SELECT c.*, (SELECT MIN(a.applied_on) FROM transactions_allocation a
+                 WHERE a.sale_id = c.id AND a.applied_on <= %(as_of)s
+                   AND (SELECT SUM(b.amount) FROM transactions_allocation b
+                        WHERE b.sale_id = c.id AND b.applied_on <= a.applied_on) >= c.amount) AS paid_on
+    FROM c
+)
+SELECT customer_id,
+       SUM(CASE WHEN amount > 0 AND occurred_on >= %(start_day)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN amount > 0 AND occurred_on >= %(start_day)s AND ((paid_on IS NOT NULL AND paid_on > due_date)
+                OR (paid_on IS NULL AND due_date < %(as_of)s)) THEN 1 ELSE 0 END),
+       SUM(CASE WHEN occurred_on >= %(dso_day)s THEN amount ELSE 0 END),
+       SUM(CASE WHEN amount > 0 AND paid_on >= %(start_day)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN amount > 0 AND paid_on >= %(start_day)s THEN amount ELSE 0 END),
+       SUM(CASE WHEN amount > 0 AND paid_on >= %(start_day)s THEN amount * {to_pay} ELSE 0 END),
+       SUM(CASE WHEN amount > 0 AND paid_on >= %(start_day)s THEN amount * {late} ELSE 0 END)
+FROM p GROUP BY customer_id
+"""
+MONTHS_SQL = """
+SELECT s.customer_id, {month}, SUM(s.amount) FROM transactions_sale s
+JOIN (SELECT customer_id, MIN(occurred_at) AS oldest FROM transactions_sale
+      WHERE NOT is_void AND open_to_date > 0 AND occurred_at < %(end)s GROUP BY customer_id) o
+  ON o.customer_id = s.customer_id
+WHERE NOT s.is_void AND s.occurred_at < %(end)s AND {month} >= {oldest_month}
+GROUP BY s.customer_id, {month}
+"""
+
+
+def _risk_sql(params: dict) -> tuple[dict, dict, dict]:
+    """AGING_SQL, HISTORY_SQL and MONTHS_SQL on this backend: rows by customer id."""
+    if connection.vendor == "postgresql":
+        zone = settings.TIME_ZONE
+
+        def days(later, earlier):
+            return f"GREATEST({later} - {earlier}, 0)"
+
+        day = f"(s.occurred_at AT TIME ZONE '{zone}')::date"
+        month = f"date_trunc('month', s.occurred_at AT TIME ZONE '{zone}')::date"
+        oldest_month = f"date_trunc('month', o.oldest AT TIME ZONE '{zone}')::date"
+    else:
+        offset = int(params["end"].utcoffset().total_seconds())
+
+        def days(later, earlier):
+            return f"MAX(CAST(ROUND(julianday({later}) - julianday({earlier})) AS INTEGER), 0)"
+
+        day = f"date(s.occurred_at, '{offset:+d} seconds')"
+        month = f"date(s.occurred_at, '{offset:+d} seconds', 'start of month')"
+        oldest_month = f"date(o.oldest, '{offset:+d} seconds', 'start of month')"
+    history = HISTORY_SQL.format(day=day, to_pay=days("paid_on", "occurred_on"), late=days("paid_on", "due_date"))
+    with connection.cursor() as cursor:
+        cursor.execute(AGING_SQL, params)
+        aging = {r[0]: r[1:] for r in cursor.fetchall()}
+        cursor.execute(history, params)
+        paid = {r[0]: r[1:] for r in cursor.fetchall()}
+        cursor.execute(MONTHS_SQL.format(month=month, oldest_month=oldest_month), params)
+        months: dict = {}
+        for customer_id, first_day, total in cursor.fetchall():
+            key = first_day if isinstance(first_day, datetime.date) else datetime.date.fromisoformat(first_day)
+            months.setdefault(customer_id, {})[key] = total
+    return aging, paid, months
 
 
 def step_lower_bound() -> dict:
     """What re-scoring cannot go below: the same aggregates as raw SQL (purchase days → x, t_x, T and
-    mean repeat value; T12M revenue, count and cost of goods; T12M costs), the two fits and the
-    scoring in numpy, and one bulk write of a snapshot row per customer into a temporary table."""
+    mean repeat value; T12M revenue, count and cost of goods; T12M costs; and the risk step's
+    receivables: aging, payment history, monthly sales for the DSO), the two fits and the scoring in
+    numpy, the receivables figures from those sums, and one bulk write of a snapshot row per
+    customer into a temporary table. `valuation_s` is the same without the risk step's part (what
+    this bound measured before 2026-12-04)."""
     import numpy as np
     from django.utils import timezone
     from django.utils.module_loading import import_string
@@ -637,6 +718,25 @@ def step_lower_bound() -> dict:
     timings["fit_s"] = round(time.perf_counter() - mark, 2)
 
     mark = time.perf_counter()
+    cuts = import_string("transactions.calculations.aging_cutoffs")(as_of)
+    risk_params = {**params, **cuts, "dso_day": as_of - datetime.timedelta(days=89)}
+    aging, paid, months = _risk_sql(risk_params)
+    timings["risk_sql_s"] = round(time.perf_counter() - mark, 2)
+    mark = time.perf_counter()
+    ledger = import_string("transactions.calculations")
+    from_fen = import_string("custnotes.money.from_fen")
+    first_days = {int(r[0]): as_of - datetime.timedelta(days=int(r[2])) for r in rows}
+    risk = {}
+    for cid in ids.tolist():
+        open_total = aging.get(cid, (0,))[0] or 0
+        invoices, late, _credit, count, weight, to_pay, days_late = paid.get(cid, (0, 0, 0, 0, 0, 0, 0))
+        timing = ledger.timing_of(count=int(count or 0), weight=weight or 0, to_pay=to_pay or 0, late=days_late or 0)
+        monthly = {day: from_fen(total) for day, total in months.get(cid, {}).items()}
+        dso = ledger.dso_countback(from_fen(open_total), monthly, as_of, first_days.get(cid))
+        risk[cid] = (ledger.late_share_of(late=int(late or 0), invoices=int(invoices or 0)), timing.days_to_pay, dso)
+    timings["risk_s"] = round(time.perf_counter() - mark, 2)
+
+    mark = time.perf_counter()
     snapshot = [
         (
             int(cid),
@@ -647,6 +747,7 @@ def step_lower_bound() -> dict:
             None if np.isnan(expected[i]) else float(expected[i]),
             None if np.isnan(values[i]) else float(values[i]),
             int(rows[i][3]),
+            *(None if v is None else float(v) for v in risk[cid]),
         )
         for i, cid in enumerate(ids.tolist())
     ]
@@ -655,18 +756,28 @@ def step_lower_bound() -> dict:
         cursor.execute(
             "CREATE TEMPORARY TABLE bench_snapshot (customer_id bigint, current_value numeric, t12m_purchases int, "
             "costs numeric, p_alive double precision, expected_purchases double precision, "
-            "expected_value numeric, recency_days int)"
+            "expected_value numeric, recency_days int, late_share double precision, days_to_pay double precision, "
+            "dso double precision)"
         )
         if connection.vendor == "postgresql":
             with cursor.cursor.copy("COPY bench_snapshot FROM STDIN") as copy:
                 for row in snapshot:
                     copy.write_row(row)
         else:
-            cursor.executemany("INSERT INTO bench_snapshot VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", snapshot)
+            marks = ", ".join(["%s"] * 11)
+            cursor.executemany(f"INSERT INTO bench_snapshot VALUES ({marks})", snapshot)  # noqa: S608 - placeholders
         cursor.execute("DROP TABLE bench_snapshot")
     timings["write_s"] = round(time.perf_counter() - mark, 2)
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 2), "customers": len(rows), "fitted": fitted, **timings, "peak_mb": peak_mb()}
+    valuation = seconds - timings["risk_sql_s"] - timings["risk_s"]
+    return {
+        "seconds": round(seconds, 2),
+        "valuation_s": round(valuation, 2),
+        "customers": len(rows),
+        "fitted": fitted,
+        **timings,
+        "peak_mb": peak_mb(),
+    }
 
 
 def sales_workbook(path: str, rows: int, *, tag: str) -> int:
