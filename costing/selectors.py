@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custnotes.dates import local_days
+from custnotes.memo import per_request
 from custnotes.money import ZERO, MoneyField, format_money, from_fen, money_sum
 from custnotes.permissions import scope_queryset, sees_all_customers
 from custnotes.registry import FiguresDrift
 from custnotes.rows import SqlRows
+from custnotes.workbook import batch_range
 from customers.choices import CustomerType
 from customers.models import Customer, Industry
 from transactions.calculations import month_starts
@@ -103,10 +105,16 @@ def pnl_by_customer(
     return {customer_id: ProfitAndLoss(**values) for customer_id, values in figures.items()}
 
 
+@per_request
+def pnl_of(*, customer_ids, start: datetime.date, end: datetime.date) -> dict[int, ProfitAndLoss]:
+    """pnl_by_customer for these customer ids, once per page (custnotes.memo): the notebook's
+    header (the summary's profit columns) and its costs section ask the same."""
+    ids = [int(pk) for pk in customer_ids]
+    return pnl_by_customer(customers=Customer.objects.filter(batch_range(ids, "pk"), pk__in=ids), start=start, end=end)
+
+
 def customer_pnl(*, customer: Customer, start: datetime.date, end: datetime.date) -> ProfitAndLoss:
-    return pnl_by_customer(customers=Customer.objects.filter(pk=customer.pk), start=start, end=end).get(
-        customer.pk, ProfitAndLoss()
-    )
+    return pnl_of(customer_ids=[customer.pk], start=start, end=end).get(customer.pk, ProfitAndLoss())
 
 
 def monthly_series(*, customer: Customer, as_of: datetime.date, months: int = 12) -> list[dict]:

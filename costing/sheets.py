@@ -3,11 +3,10 @@
 from custnotes.identity import exported_id
 from custnotes.registry import SheetSpec, SummaryColumn, SummaryProvider
 from custnotes.workbook import batch_range
-from customers.models import Customer
 
 from .calculations import ProfitAndLoss, t12m_window
 from .models import CostEntry
-from .selectors import pnl_by_customer
+from .selectors import pnl_of
 
 COLUMNS = (
     SummaryColumn(key="t12m_revenue", header_zh="近12个月收入", header_en="T12M revenue", order=20, kind="money"),
@@ -43,8 +42,7 @@ COLUMNS = (
 def summary(*, customers, as_of):
     start, end = t12m_window(as_of)
     ids = [c.pk for c in customers]
-    chosen = Customer.objects.filter(batch_range(ids, "pk"), pk__in=ids)
-    pnl = pnl_by_customer(customers=chosen, start=start, end=end)
+    pnl = pnl_of(customer_ids=ids, start=start, end=end)
     result = {}
     for customer_id in ids:
         p = pnl.get(customer_id, ProfitAndLoss())

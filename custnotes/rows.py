@@ -59,7 +59,13 @@ class SqlRows:
         return list(self._rows(start, None if key.stop is None else int(key.stop), chunked=False))
 
     def __iter__(self) -> Iterator[dict]:
+        """Every row, streamed (a server-side cursor on PostgreSQL: an export of every customer)."""
         return iter(self._rows(0, None, chunked=True))
+
+    def fetch_all(self) -> list[dict]:
+        """Every row of a set known to be small (a chunk's customers), in one plain statement: no
+        server-side cursor to declare and hold."""
+        return list(self._rows(0, None, chunked=False))
 
     # --- for the subclasses ------------------------------------------------------------------------
 

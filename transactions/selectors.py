@@ -509,7 +509,7 @@ def receivable_figures(*, customer_ids, as_of: datetime.date) -> dict[int, Recei
     number of customers. Customers with no sales at all get the empty figures. Once per page: the
     notebook's header and its ledger section ask the same (custnotes.memo)."""
     ids = list(customer_ids)
-    aging = {row["customer_id"]: row for row in receivables_aging(user=None, as_of=as_of, customers=ids)}
+    aging = {row["customer_id"]: row for row in receivables_aging(user=None, as_of=as_of, customers=ids).fetch_all()}
     history = _payment_history(customer_ids=ids, as_of=as_of)
     first_sales = _first_sales(ids, as_of)
     dso = _countback_dso(aging=aging, as_of=as_of, first_sales=first_sales)

@@ -573,11 +573,12 @@ def test_notebook_costs_section_query_count_does_not_grow(client_for, sales_user
 
     make(3)
     client.get(url)
+    params = {"period": "month"}
     three = count_queries(lambda: client.get(url))
+    three_month = count_queries(lambda: client.get(url, params))  # its own window: not the header's T12M
     make(27)
     assert count_queries(lambda: client.get(url)) == three
-    params = {"period": "month"}
-    assert count_queries(lambda: client.get(url, params)) == three
+    assert count_queries(lambda: client.get(url, params)) == three_month
 
 
 def _costs_section(response):
