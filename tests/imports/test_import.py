@@ -1056,3 +1056,22 @@ def test_the_import_reads_only_the_records_its_file_names(people, tmp_path, monk
         assert not whole, whole  # every read names its records
     named = [q["sql"] for q in queries.captured_queries if '"transactions_sale"."external_id" IN' in q["sql"]]
     assert len(named) >= 2  # 4 sale rows in blocks of 2
+
+
+def test_the_write_pass_writes_the_rows_the_check_pass_parsed(people, tmp_path, monkeypatch):
+    """Each sheet is parsed once: the write pass reads back the rows the check kept."""
+    from custnotes import importing
+
+    parsed = []
+    original = importing._parsed_rows
+
+    def counting(ws, layout, errors):
+        parsed.append(layout.sheet.key)
+        return original(ws, layout, errors)
+
+    monkeypatch.setattr(importing, "_parsed_rows", counting)
+    monkeypatch.setattr(importing.KeptRows, "BATCH", 2)  # several batches in the file
+    result = run_import(clean_book(tmp_path / "book.xlsx"), user=people)
+    assert rows(result) == [] and result.written
+    assert sorted(parsed) == ["costs", "customers", "payments", "sales"]
+    assert Sale.objects.count() == len(SALES) and Payment.objects.count() == len(PAYMENTS)
