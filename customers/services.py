@@ -97,14 +97,29 @@ def note_create(*, customer: Customer, author, text: str) -> Note:
 @transaction.atomic
 def customer_type_change(*, customer: Customer, new_type: str, reason: str = "") -> Customer:
     """Move the customer to `new_type` and record the move in its history (no-op when unchanged)."""
-    if customer.customer_type == new_type:
-        return customer
-    CustomerTypeChange.objects.create(
-        customer=customer, old_type=customer.customer_type, new_type=new_type, reason=reason[:200]
-    )
-    customer.customer_type = new_type
-    customer.save(update_fields=["customer_type", "updated_at"])
+    customer_type_change_many(changes=[(customer, new_type)], reason=reason)
     return customer
+
+
+def customer_type_change_many(*, changes, reason: str = "") -> int:
+    """customer_type_change for many customers ((customer, new type) pairs) in a fixed number of
+    queries: the history rows in one insert, the customers in one update per new type. Returns how
+    many customers moved."""
+    moved = [(customer, new_type) for customer, new_type in changes if customer.customer_type != new_type]
+    if not moved:
+        return 0
+    CustomerTypeChange.objects.bulk_create(
+        CustomerTypeChange(customer=customer, old_type=customer.customer_type, new_type=new_type, reason=reason[:200])
+        for customer, new_type in moved
+    )
+    now = timezone.now()
+    by_type: dict[str, list[int]] = {}
+    for customer, new_type in moved:
+        by_type.setdefault(new_type, []).append(customer.pk)
+        customer.customer_type, customer.updated_at = new_type, now
+    for new_type, ids in by_type.items():
+        Customer.objects.filter(pk__in=ids).update(customer_type=new_type, updated_at=now)
+    return len(moved)
 
 
 # --- many at once (the import) ------------------------------------------------------------------

@@ -25,7 +25,7 @@ from custnotes.permissions import scope_queryset
 from custnotes.registry import prepare_sale_checks, registry, sale_problems
 from customers.choices import CustomerType
 from customers.models import Customer
-from customers.services import customer_type_change
+from customers.services import customer_type_change_many
 
 from . import calculations, selectors
 from .choices import PaymentKind
@@ -397,11 +397,13 @@ def ledger_refresh(*, customer_ids, apply_credit_to=(), reason: str) -> None:
     with_credit = selectors.customers_with_credit(customer_ids=apply_credit_to) if apply_credit_to else set()
     dates = _sale_days(Sale.objects.filter(customer_id__in=ids))
     today = timezone.localdate()
+    changes = []
     for customer in Customer.objects.select_for_update().filter(pk__in=ids):
         if customer.pk in with_credit:
             _apply_credit(customer)
         new_type = calculations.customer_type_for(customer.customer_type, dates.get(customer.pk, []), today)
-        customer_type_change(customer=customer, new_type=new_type, reason=reason)
+        changes.append((customer, new_type))
+    customer_type_change_many(changes=changes, reason=reason)
     registry.customers_changed(ids)
 
 
@@ -584,11 +586,7 @@ def customer_types_refresh(*, as_of: datetime.date | None = None) -> int:
     as_of = as_of or timezone.localdate()
     moving = [CustomerType.PROSPECT, CustomerType.NEW]  # an existing customer stays existing
     dates = _sale_days(Sale.objects.filter(customer__customer_type__in=moving))
-    moved = 0
-    for customer in Customer.objects.filter(pk__in=dates.keys(), customer_type__in=moving):
-        new_type = calculations.customer_type_for(customer.customer_type, dates[customer.pk], as_of)
-        if new_type != customer.customer_type:
-            with transaction.atomic():
-                customer_type_change(customer=customer, new_type=new_type, reason=_("12 months since the first sale"))
-            moved += 1
-    return moved
+    customers = Customer.objects.filter(pk__in=dates.keys(), customer_type__in=moving)
+    changes = [(c, calculations.customer_type_for(c.customer_type, dates[c.pk], as_of)) for c in customers]
+    with transaction.atomic():
+        return customer_type_change_many(changes=changes, reason=_("12 months since the first sale"))
