@@ -544,15 +544,22 @@ def _first_sales(ids, as_of) -> dict[int, datetime.date]:
 
 
 def _countback_dso(*, aging: dict, as_of: datetime.date, first_sales: dict) -> dict[int, Decimal | None]:
-    """The countback DSO of the customers with money open, from their sales by month back to their
-    oldest open sale's month (the walk always ends there: those months' sales hold what is open)."""
+    """The countback DSO of the customers with money open, from their sales by month back to each
+    one's oldest open sale's month (the walk always ends there: those months' sales hold what is
+    open) — each customer's own months, read on the (customer, occurred_at) index, not every
+    customer's back to the oldest month of any."""
     owing = [cid for cid, row in aging.items() if row["open_total"] > 0]
     if not owing:
         return {}
-    earliest = min(calculations.local_date(aging[cid]["oldest_open"]) for cid in owing).replace(day=1)
+    since: dict[datetime.date, list[int]] = {}
+    for cid in owing:
+        since.setdefault(calculations.local_date(aging[cid]["oldest_open"]).replace(day=1), []).append(cid)
+    months = Q()
+    for first, ids in since.items():
+        months |= Q(local_days("occurred_at", first, as_of), customer_id__in=ids)
     monthly: dict[int, dict[datetime.date, Decimal]] = {}
     for row in (
-        Sale.objects.filter(local_days("occurred_at", earliest, as_of), customer_id__in=owing, is_void=False)
+        Sale.objects.filter(months, is_void=False)
         .annotate(month=TruncMonth("occurred_at"))
         .values("customer_id", "month")
         .annotate(total=money_sum("amount"))
