@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from custnotes.dates import local_days
+from custnotes.memo import per_request
 from custnotes.money import money_sum
 from custnotes.permissions import scope_queryset
 from customers.models import Customer
@@ -120,7 +121,9 @@ def t12m_costed_totals(*, as_of: datetime.date) -> dict[str, Decimal]:
     ).aggregate(revenue=money_sum("amount"), cogs=money_sum("cost_of_goods"))
 
 
+@per_request
 def latest_run(*, as_of: datetime.date | None = None) -> ValuationRun | None:
+    """The newest finished scoring run (on or before `as_of`); once per page (custnotes.memo)."""
     runs = ValuationRun.objects.filter(status=RunStatus.DONE)
     if as_of is not None:
         runs = runs.filter(as_of__lte=as_of)
