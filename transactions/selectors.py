@@ -8,6 +8,7 @@ from django.db import connections
 from django.db.models import (
     Case,
     Count,
+    DateField,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -560,13 +561,14 @@ def _countback_dso(*, aging: dict, as_of: datetime.date, first_sales: dict) -> d
     monthly: dict[int, dict[datetime.date, Decimal]] = {}
     for row in (
         Sale.objects.filter(months, is_void=False)
-        .annotate(month=TruncMonth("occurred_at"))
+        .annotate(month=TruncMonth("occurred_at", output_field=DateField()))  # a local date: no datetime per row
         .values("customer_id", "month")
         .annotate(total=money_sum("amount"))
         .order_by()
+        .values_list("customer_id", "month", "total")
     ):
-        month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
-        monthly.setdefault(row["customer_id"], {})[month] = row["total"]
+        customer_id, month, total = row
+        monthly.setdefault(customer_id, {})[month] = total
     return {
         cid: calculations.dso_countback(aging[cid]["open_total"], monthly.get(cid, {}), as_of, first_sales.get(cid))
         for cid in owing
