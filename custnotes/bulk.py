@@ -93,6 +93,36 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     return count
 
 
+def insert_objects(model, objects: Iterable[models.Model]) -> list:
+    """Insert new model instances as bulk_create would (each field's pre_save, so auto_now_add is
+    the time of the insert; every instance gets its primary key) and return them. On PostgreSQL the
+    keys are drawn from the table's sequence in one query and the rows go by COPY: the import's
+    batches of 1,000 sales took a quarter of a second each through bulk_create's placeholders."""
+    objects = list(objects)
+    if not objects:
+        return objects
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_create(objects, batch_size=OTHER_BATCH)
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.generated]
+    quote = connection.ops.quote_name
+    converters = _converters(fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            setattr(obj, meta.pk.attname, pk)
+        sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for obj in objects:
+                copy.write_row(_prepared(converters, [field.pre_save(obj, True) for field in fields]))
+    for obj in objects:
+        obj._state.adding, obj._state.db = False, connection.alias
+    return objects
+
+
 def update_rows(model, fields: Sequence[str], rows: Sequence[Sequence]) -> int:
     """Set `fields` of existing rows: each row is (primary key, *values in the order of `fields`).
     Returns how many rows were given."""

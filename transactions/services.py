@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from custnotes.bulk import insert_objects
 from custnotes.dates import date_problem
 from custnotes.identity import BatchResult, apply_row
 from custnotes.money import ZERO, MoneyField, money_sum, money_value, round_money
@@ -377,7 +378,7 @@ def sale_record_many(
         sale_credit_enforce(
             exposure={pk: amount - receipts.get(pk, ZERO) for pk, amount in exposure.items()}, confirmed=confirmed
         )
-    Sale.objects.bulk_create(result.created)
+    insert_objects(Sale, result.created)
     if changed := [*result.updated, *result.stamped]:
         Sale.objects.bulk_update(
             changed, ["occurred_at", "product", "amount", "cost_of_goods", "due_date", "external_id"]

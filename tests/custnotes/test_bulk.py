@@ -44,3 +44,27 @@ def test_inserted_and_updated_rows_read_back_as_written(team_east):
     run.refresh_from_db()
     assert run.params == {"r": 0.5, "note": "二"}
     assert update_rows(ValuationRun, ("params",), []) == 0
+
+
+def test_inserted_objects_get_their_keys_defaults_and_generated_columns(team_east):
+    import datetime
+
+    from django.utils import timezone
+
+    from custnotes.bulk import insert_objects
+    from transactions.models import Sale
+
+    customer = CustomerFactory(team=team_east)
+    before = timezone.now()
+    now = timezone.now().replace(microsecond=0)
+    sales = [
+        Sale(customer=customer, occurred_at=now, product=f"货品{i}", amount=D("100.10") * i, due_date=day(30))
+        for i in range(1, 4)
+    ]
+    written = insert_objects(Sale, sales)
+    assert [s.pk for s in written] == [s.pk for s in Sale.objects.order_by("pk")] and all(s.pk for s in written)
+    stored = Sale.objects.get(pk=written[2].pk)
+    assert (stored.amount, stored.open_to_date, stored.product) == (D("300.30"), D("300.30"), "货品3")
+    assert stored.created_at >= before - datetime.timedelta(seconds=1)  # auto_now_add: the time of the insert
+    assert not written[0]._state.adding
+    assert insert_objects(Sale, []) == []
