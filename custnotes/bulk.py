@@ -74,13 +74,19 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     rest = [
         field
         for field in meta.concrete_fields
-        if field not in given and not (field.primary_key and isinstance(field, models.AutoField))
+        if field not in given
+        and not field.generated  # computed by the database
+        and not (field.primary_key and isinstance(field, models.AutoField))
     ]
     defaults = [
         now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) else field.get_default()
         for field in rest
     ]
-    columns = [*columns, *rest]
+    return _copy(meta, [*columns, *rest], ([*row, *defaults] for row in rows))
+
+
+def _copy(meta, columns, rows) -> int:
+    """COPY `rows` (values in the order of `columns`, prepared by each field) into the table."""
     quote = connection.ops.quote_name
     converters = _converters(columns)
     count = 0
@@ -88,7 +94,7 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
         sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row(_prepared(converters, [*row, *defaults]))
+                copy.write_row(_prepared(converters, row))
                 count += 1
     return count
 
@@ -105,8 +111,6 @@ def insert_objects(model, objects: Iterable[models.Model]) -> list:
         return model.objects.bulk_create(objects, batch_size=OTHER_BATCH)
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.generated]
-    quote = connection.ops.quote_name
-    converters = _converters(fields)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -114,10 +118,7 @@ def insert_objects(model, objects: Iterable[models.Model]) -> list:
         )
         for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
             setattr(obj, meta.pk.attname, pk)
-        sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for obj in objects:
-                copy.write_row(_prepared(converters, [field.pre_save(obj, True) for field in fields]))
+    _copy(meta, fields, ([field.pre_save(obj, True) for field in fields] for obj in objects))
     for obj in objects:
         obj._state.adding, obj._state.db = False, connection.alias
     return objects

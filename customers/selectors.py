@@ -27,9 +27,7 @@ def customer_pick(*, user, q: str, exclude=()) -> tuple[list[Customer], bool]:
     box does, by name, leaving out `exclude` (pks already chosen); and whether there are more."""
     if not (q or "").strip():
         return [], False
-    matches = word_search(
-        scope_queryset(Customer.objects.filter(is_archived=False), user).select_related("team"), q, SEARCH_FIELDS
-    )
+    matches = word_search(customer_list(user=user, include_archived=False).prefetch_related(None), q, SEARCH_FIELDS)
     found = list(matches.exclude(pk__in=list(exclude)).order_by("name", "pk")[: PICK_LIMIT + 1])
     return found[:PICK_LIMIT], len(found) > PICK_LIMIT
 
